@@ -1,0 +1,356 @@
+//! `/api/v1/articles`: reading and writing articles.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::input::{ArticleInput, ArticlePatch, CoverImage, stored_cover};
+use super::model::{self, Article, Audience, ListFilter, Sort, Status};
+use crate::db::now;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::openapi::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::{ListResponse, Paging};
+use crate::startup::AppState;
+use crate::validation::Checks;
+
+/// The source an article cites, embedded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceEmbed {
+    pub id: i64,
+    pub name: String,
+    pub url: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+/// The category an article is filed under, embedded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryEmbed {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagEmbed {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+/// Readers' ratings in short: "Tổng số điểm ... trong ... đánh giá".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingAggregate {
+    /// Sum of all scores.
+    pub total_points: i64,
+    /// Number of ratings.
+    pub count: i64,
+    /// Mean score rounded to one decimal; null when there are no ratings.
+    pub average: Option<f64>,
+}
+
+impl RatingAggregate {
+    pub fn new(total_points: i64, count: i64) -> Self {
+        Self {
+            total_points,
+            count,
+            average: (count > 0)
+                .then(|| (total_points as f64 / count as f64 * 10.0).round() / 10.0),
+        }
+    }
+}
+
+/// An article as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleResponse {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Sanitized HTML, safe to render.
+    pub body_html: String,
+    pub cover_image: Option<CoverImage>,
+    pub author: Option<String>,
+    pub source_id: Option<i64>,
+    pub source: Option<SourceEmbed>,
+    pub source_url: Option<String>,
+    pub category_id: Option<i64>,
+    pub category: Option<CategoryEmbed>,
+    pub tags: Vec<TagEmbed>,
+    /// The status now: a published article whose time has not come reads `scheduled`.
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub allow_rating: bool,
+    pub view_count: i64,
+    pub rating: RatingAggregate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The user who created the article, when known.
+    pub created_by: Option<i64>,
+}
+
+impl ArticleResponse {
+    pub fn new(article: Article, now: NaiveDateTime) -> Self {
+        let cover_image = stored_cover(&article);
+        let Article {
+            row,
+            source,
+            category,
+            tags,
+        } = article;
+        Self {
+            status: row.effective_status(now),
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body_html: row.body_html,
+            cover_image,
+            author: row.author,
+            source_id: row.source_id,
+            source: source.map(|s| SourceEmbed {
+                id: s.id,
+                name: s.name,
+                url: s.url,
+                logo_url: s.logo_url,
+            }),
+            source_url: row.source_url,
+            category_id: row.category_id,
+            category: category.map(|c| CategoryEmbed {
+                id: c.id,
+                name: c.name,
+                slug: c.slug,
+            }),
+            tags: tags
+                .into_iter()
+                .map(|t| TagEmbed {
+                    id: t.id,
+                    name: t.name,
+                    slug: t.slug,
+                })
+                .collect(),
+            published_at: row.published_at.map(|t| t.and_utc()),
+            expires_at: row.expires_at.map(|t| t.and_utc()),
+            allow_rating: row.allow_rating,
+            view_count: row.view_count,
+            rating: RatingAggregate::new(row.rating_total, row.rating_count),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            created_by: row.created_by,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    /// Only articles with this status (the public sees only published ones).
+    pub status: Option<Status>,
+    /// Only articles citing this source.
+    pub source_id: Option<i64>,
+    /// Only articles filed under this category.
+    pub category_id: Option<i64>,
+    /// Only articles with this tag (its slug).
+    pub tag: Option<String>,
+    /// `-published_at` (newest first, the default) or `published_at`.
+    pub sort: Option<Sort>,
+}
+
+/// List articles, newest first by default.
+#[utoipa::path(
+    tag = "articles",
+    params(ArticleListQuery),
+    responses(
+        (status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>,
+         headers(("X-Total-Count" = i64, description = "Articles matching the filters"),
+                 ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+        BadRequest, Unavailable
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    state: Data<AppState>,
+    query: Query<ArticleListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let mut checks = Checks::new();
+    let paging = Paging::check(query.page, query.per_page, &mut checks);
+    checks.finish()?;
+    let filter = ListFilter {
+        audience: Audience::Public,
+        status: query.status,
+        source_id: query.source_id,
+        category_id: query.category_id,
+        tag: query.tag,
+        sort: query.sort.unwrap_or_default(),
+    };
+    let at = now();
+    let (articles, total) = state
+        .db
+        .read(move |conn| model::list(conn, &filter, paging, at))
+        .await?;
+    let data = articles
+        .into_iter()
+        .map(|a| ArticleResponse::new(a, at))
+        .collect();
+    Ok(ListResponse::new(data, paging, total).respond(&req))
+}
+
+/// Get a published article by its slug.
+#[utoipa::path(
+    tag = "articles",
+    params(("slug" = String, Path, description = "Article slug")),
+    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, NotFound, Unavailable)
+)]
+#[get("/articles/by-slug/{slug}")]
+pub async fn get_article_by_slug(
+    state: Data<AppState>,
+    slug: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let at = now();
+    let article = state
+        .db
+        .read(move |conn| model::find_by_slug(conn, &slug, Audience::Public, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+}
+
+/// Get a published article by id.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id")),
+    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, NotFound, Unavailable)
+)]
+#[get("/articles/{id}")]
+pub async fn get_article(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let at = now();
+    let article = state
+        .db
+        .read(move |conn| model::find(conn, id, Audience::Public, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+}
+
+/// Create an article.
+#[utoipa::path(
+    tag = "articles",
+    request_body = ArticleInput,
+    responses(
+        (status = 201, description = "Created", body = ArticleResponse,
+         headers(("Location" = String, description = "URL of the new article"))),
+        BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    state: Data<AppState>,
+    body: ApiJson<ArticleInput>,
+) -> Result<HttpResponse, ApiError> {
+    let at = now();
+    let write = body.0.validate(None, at)?;
+    let article = state
+        .db
+        .write(move |conn| {
+            let id = model::create(conn, &write, None, at)?;
+            model::current(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/articles/{}", article.row.id),
+        ))
+        .json(ArticleResponse::new(article, at)))
+}
+
+/// Replace an article.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id")),
+    request_body = ArticleInput,
+    responses(
+        (status = 200, description = "Replaced", body = ArticleResponse),
+        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[put("/articles/{id}")]
+pub async fn replace_article(
+    state: Data<AppState>,
+    id: Path<i64>,
+    body: ApiJson<ArticleInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let input = body.0;
+    let at = now();
+    let article = state
+        .db
+        .write(move |conn| {
+            let write = input.validate(Some(&model::current(conn, id)?), at)?;
+            model::update(conn, id, &write, at)?;
+            model::current(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+}
+
+/// Change some fields of an article.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id")),
+    request_body = ArticlePatch,
+    responses(
+        (status = 200, description = "Updated", body = ArticleResponse),
+        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[patch("/articles/{id}")]
+pub async fn update_article(
+    state: Data<AppState>,
+    id: Path<i64>,
+    body: ApiJson<ArticlePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let at = now();
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = model::current(conn, id)?;
+            let write = patch.apply_to(&current).validate(Some(&current), at)?;
+            model::update(conn, id, &write, at)?;
+            model::current(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+}
+
+/// Delete an article.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id")),
+    responses((status = 204, description = "Deleted"), BadRequest, NotFound, Unavailable)
+)]
+#[delete("/articles/{id}")]
+pub async fn delete_article(
+    state: Data<AppState>,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

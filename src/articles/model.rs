@@ -1,0 +1,454 @@
+//! Rows and queries of the `articles` table, with the sources, categories and tags
+//! embedded in article responses.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::categories::model::{self as categories, CategorySummary};
+use crate::db::schema::{article_tags, articles, tags as tag_table};
+use crate::db::{DbConnection, MultiBackend};
+use crate::error::{ApiError, FieldError};
+use crate::on_backend;
+use crate::pagination::Paging;
+use crate::slug;
+use crate::sources::model::{self as sources, Source};
+use crate::tags::model::{self as tags, Tag, TagName};
+
+/// Where an article is in its life. `scheduled` and `published` differ only by time:
+/// an article whose `published_at` has come is published, without any job running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    fn from_stored(value: &str) -> Self {
+        match value {
+            "scheduled" => Self::Scheduled,
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// Stored statuses that become public once `published_at` has passed.
+const RELEASED: [&str; 2] = ["published", "scheduled"];
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub cover_url: Option<String>,
+    pub cover_alt: Option<String>,
+    pub cover_caption: Option<String>,
+    pub cover_credit: Option<String>,
+    pub author: Option<String>,
+    pub source_id: Option<i64>,
+    pub source_url: Option<String>,
+    pub category_id: Option<i64>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub allow_rating: bool,
+    pub view_count: i64,
+    pub rating_count: i64,
+    pub rating_total: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ArticleRow {
+    /// The status a reader would see now: a released article before its time is scheduled.
+    pub fn effective_status(&self, now: NaiveDateTime) -> Status {
+        match Status::from_stored(&self.status) {
+            Status::Published | Status::Scheduled => match self.published_at {
+                Some(at) if at <= now => Status::Published,
+                _ => Status::Scheduled,
+            },
+            other => other,
+        }
+    }
+}
+
+/// The columns an editor writes, already validated and cleaned.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct ArticleFields {
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub cover_url: Option<String>,
+    pub cover_alt: Option<String>,
+    pub cover_caption: Option<String>,
+    pub cover_credit: Option<String>,
+    pub author: Option<String>,
+    pub source_id: Option<i64>,
+    pub source_url: Option<String>,
+    pub category_id: Option<i64>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub allow_rating: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlugChoice {
+    /// Set by the editor: used as is, a clash is a conflict.
+    Explicit(String),
+    /// Made from the title, with a numeric suffix on a clash.
+    FromTitle,
+    /// Keep the slug the article has (links to it keep working after a title edit).
+    Keep,
+}
+
+/// A validated article write: its columns, how to choose its slug, its tags.
+#[derive(Debug, Clone)]
+pub struct ArticleWrite {
+    pub fields: ArticleFields,
+    pub slug: SlugChoice,
+    pub tags: Vec<TagName>,
+}
+
+/// An article with everything a response embeds.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub row: ArticleRow,
+    pub source: Option<Source>,
+    pub category: Option<CategorySummary>,
+    pub tags: Vec<Tag>,
+}
+
+/// Who is reading: the public sees only released articles inside their window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Staff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+pub enum Sort {
+    #[default]
+    #[serde(rename = "-published_at")]
+    NewestFirst,
+    #[serde(rename = "published_at")]
+    OldestFirst,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub audience: Audience,
+    pub status: Option<Status>,
+    pub source_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub tag: Option<String>,
+    pub sort: Sort,
+}
+
+type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
+
+fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
+    let query = articles::table.into_boxed();
+    match audience {
+        Audience::Staff => query,
+        Audience::Public => query
+            .filter(articles::status.eq_any(RELEASED))
+            .filter(articles::published_at.le(now))
+            .filter(
+                articles::expires_at
+                    .is_null()
+                    .or(articles::expires_at.gt(now)),
+            ),
+    }
+}
+
+fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
+    let mut query = visible_to(filter.audience, now);
+    query = match filter.status {
+        None => query,
+        Some(Status::Published) => query
+            .filter(articles::status.eq_any(RELEASED))
+            .filter(articles::published_at.le(now)),
+        Some(Status::Scheduled) => query
+            .filter(articles::status.eq_any(RELEASED))
+            .filter(articles::published_at.gt(now)),
+        Some(other) => query.filter(articles::status.eq(other.as_str())),
+    };
+    if let Some(source_id) = filter.source_id {
+        query = query.filter(articles::source_id.eq(source_id));
+    }
+    if let Some(category_id) = filter.category_id {
+        query = query.filter(articles::category_id.eq(category_id));
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tag_table::table)
+                    .filter(tag_table::slug.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    query
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    id: i64,
+    audience: Audience,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    let row = visible_to(audience, now)
+        .filter(articles::id.eq(id))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?;
+    one(conn, row)
+}
+
+pub fn find_by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+    audience: Audience,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    let row = visible_to(audience, now)
+        .filter(articles::slug.eq(slug.to_owned()))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?;
+    one(conn, row)
+}
+
+fn one(conn: &mut DbConnection, row: Option<ArticleRow>) -> Result<Article, ApiError> {
+    let row = row.ok_or_else(|| ApiError::not_found("article"))?;
+    Ok(embed(conn, vec![row])?.remove(0))
+}
+
+/// A page of articles and the number of all that match.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    paging: Paging,
+    now: NaiveDateTime,
+) -> Result<(Vec<Article>, i64), ApiError> {
+    let total: i64 = filtered(filter, now).count().get_result(conn)?;
+    let query = filtered(filter, now).select(ArticleRow::as_select());
+    // Undated articles (drafts) sort last either way; the id breaks ties so pages never overlap.
+    let query = match filter.sort {
+        Sort::NewestFirst => query.order((
+            articles::published_at.is_null(),
+            articles::published_at.desc(),
+            articles::id.desc(),
+        )),
+        Sort::OldestFirst => query.order((
+            articles::published_at.is_null(),
+            articles::published_at.asc(),
+            articles::id.asc(),
+        )),
+    };
+    let rows = query
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .load(conn)?;
+    Ok((embed(conn, rows)?, total))
+}
+
+/// Loads the sources, categories and tags of `rows`: three queries, whatever the count.
+fn embed(conn: &mut DbConnection, rows: Vec<ArticleRow>) -> Result<Vec<Article>, ApiError> {
+    let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
+    let category_ids: Vec<i64> = rows.iter().filter_map(|r| r.category_id).collect();
+    let article_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let sources = sources::by_ids(conn, &source_ids)?;
+    let categories = categories::by_ids(conn, &category_ids)?;
+    let mut tags = tags::for_articles(conn, &article_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Article {
+            source: row.source_id.and_then(|id| sources.get(&id).cloned()),
+            category: row.category_id.and_then(|id| categories.get(&id).cloned()),
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// The article as stored, whatever its status, for merging a partial update.
+pub fn current(conn: &mut DbConnection, id: i64) -> Result<Article, ApiError> {
+    find(conn, id, Audience::Staff, crate::db::now())
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    write: &ArticleWrite,
+    created_by: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    check_references(conn, &write.fields)?;
+    let mut attempts = 0;
+    let id = loop {
+        let slug = choose_slug(conn, &write.slug, &write.fields.title, None)?;
+        // A savepoint, so a lost race for the slug leaves the transaction usable for the retry.
+        let inserted = conn.transaction(|conn| {
+            on_backend!(conn, |c| diesel::insert_into(articles::table)
+                .values((
+                    &write.fields,
+                    articles::slug.eq(&slug),
+                    articles::created_by.eq(created_by),
+                    articles::created_at.eq(now),
+                    articles::updated_at.eq(now),
+                ))
+                .returning(articles::id)
+                .get_result::<i64>(c))
+        });
+        match inserted {
+            Ok(id) => break id,
+            Err(e) if is_slug_clash(&e) && write.slug == SlugChoice::FromTitle && attempts < 5 => {
+                attempts += 1
+            }
+            Err(e) if is_slug_clash(&e) => return Err(slug_taken()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    tags::set_for_article(conn, id, &write.tags)?;
+    Ok(id)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    write: &ArticleWrite,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    check_references(conn, &write.fields)?;
+    let current_slug: String = articles::table
+        .find(id)
+        .select(articles::slug)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("article"))?;
+    let slug = choose_slug(
+        conn,
+        &write.slug,
+        &write.fields.title,
+        Some((id, current_slug)),
+    )?;
+    diesel::update(articles::table.find(id))
+        .set((
+            &write.fields,
+            articles::slug.eq(&slug),
+            articles::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if is_slug_clash(&e) {
+                slug_taken()
+            } else {
+                e.into()
+            }
+        })?;
+    tags::set_for_article(conn, id, &write.tags)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+    match diesel::delete(articles::table.find(id)).execute(conn)? {
+        0 => Err(ApiError::not_found("article")),
+        _ => Ok(()),
+    }
+}
+
+fn check_references(conn: &mut DbConnection, fields: &ArticleFields) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(id) = fields.source_id
+        && !sources::exists(conn, id)?
+    {
+        errors.push(FieldError::new(
+            "source_id",
+            format!("there is no source {id}"),
+        ));
+    }
+    if let Some(id) = fields.category_id
+        && !categories::exists(conn, id)?
+    {
+        errors.push(FieldError::new(
+            "category_id",
+            format!("there is no category {id}"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The slug to store. `existing` is the article being updated, with its current slug.
+fn choose_slug(
+    conn: &mut DbConnection,
+    choice: &SlugChoice,
+    title: &str,
+    existing: Option<(i64, String)>,
+) -> Result<String, ApiError> {
+    let own_id = existing.as_ref().map(|(id, _)| *id);
+    match choice {
+        SlugChoice::Keep => Ok(existing
+            .map(|(_, slug)| slug)
+            .unwrap_or_else(|| slug::slugify(title))),
+        SlugChoice::Explicit(wanted) => {
+            let holder: Option<i64> = articles::table
+                .filter(articles::slug.eq(wanted))
+                .select(articles::id)
+                .first(conn)
+                .optional()?;
+            match holder {
+                Some(holder) if Some(holder) != own_id => Err(slug_taken()),
+                _ => Ok(wanted.clone()),
+            }
+        }
+        SlugChoice::FromTitle => {
+            let base = match slug::slugify(title) {
+                s if s.is_empty() => "article".to_owned(),
+                s => s,
+            };
+            let taken: Vec<String> = articles::table
+                .filter(
+                    articles::slug
+                        .eq(&base)
+                        .or(articles::slug.like(format!("{base}-%"))),
+                )
+                .select(articles::slug)
+                .load(conn)?;
+            Ok(slug::first_free(&base, &taken))
+        }
+    }
+}
+
+fn is_slug_clash(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+        if info.constraint_name().is_some_and(|c| c.contains("slug")) || info.message().contains("slug"))
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::conflict("slug", "another article already uses this slug")
+}

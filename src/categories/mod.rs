@@ -1,0 +1,3 @@
+//! Sections of the portal ("chuyên mục") that articles are filed under.
+
+pub mod model;

@@ -1,0 +1,266 @@
+//! The database: one connection type over SQLite and PostgreSQL, pools, migrations.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Key of the PostgreSQL advisory lock that serialises migrations when several
+/// processes start at once against one database.
+const MIGRATION_LOCK_KEY: i64 = 0x6e65_7773_6465_736b;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same Diesel expression on whichever backend a connection holds. Used in
+/// the models for the statements the multi-backend connection cannot express
+/// (`RETURNING`, `ON CONFLICT`, backend-specific SQL).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Where the data lives, decided from `DATABASE_URL` by its scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseTarget {
+    /// `postgres://` and `postgresql://` select PostgreSQL; `sqlite://PATH`, `sqlite:PATH`
+    /// or a plain path select SQLite. Any other scheme is an error rather than a guess.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("DATABASE_URL names no SQLite file".into());
+            }
+            return Ok(Self::Sqlite(path.to_owned()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL scheme `{scheme}` is not supported (use postgres://, postgresql://, sqlite:// or a file path)"
+            ));
+        }
+        Ok(Self::Sqlite(url.to_owned()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgresql",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Opens connections for the pool and prepares every SQLite connection the same way.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseTarget::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; NORMAL sync keeps every commit
+                // across a process crash (only a power cut can lose the last ones);
+                // the busy timeout makes a second process wait instead of failing.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+
+/// The pools the app uses. SQLite allows one writer at a time, so writes go through a
+/// pool of one connection (they queue in the process instead of failing with "database
+/// is locked") while reads share a larger pool; PostgreSQL uses one pool for both.
+#[derive(Clone)]
+pub struct Db {
+    read: DbPool,
+    write: DbPool,
+    target: DatabaseTarget,
+}
+
+impl Db {
+    pub fn connect(target: &DatabaseTarget, pool_size: u32) -> Result<Self, String> {
+        let manager = ConnectionManager {
+            target: target.clone(),
+        };
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .test_on_check_out(false)
+                .build(manager.clone())
+                .map_err(|e| format!("cannot open the {} database: {e}", target.backend_name()))
+        };
+        let read = build(pool_size.max(1))?;
+        let write = match target {
+            DatabaseTarget::Sqlite(_) => build(1)?,
+            DatabaseTarget::Postgres(_) => read.clone(),
+        };
+        Ok(Self {
+            read,
+            write,
+            target: target.clone(),
+        })
+    }
+
+    pub fn target(&self) -> &DatabaseTarget {
+        &self.target
+    }
+
+    /// Runs `f` with a read connection on the blocking thread pool, never on an actix worker.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read.clone();
+        actix_web::web::block(move || f(&mut *pool.get()?)).await?
+    }
+
+    /// Runs `f` inside one transaction on the write connection, off the actix workers.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.write.clone();
+        actix_web::web::block(move || (*pool.get()?).transaction(f)).await?
+    }
+
+    /// Blocking access for the command line and start-up, outside any request.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        (*self.write.get()?).transaction(f)
+    }
+
+    pub fn run_migrations(&self) -> Result<Vec<String>, String> {
+        let mut conn = self
+            .write
+            .get()
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        run_migrations(&mut conn)
+    }
+
+    /// True when the database answers and every embedded migration has been applied.
+    pub fn is_ready(&self) -> Result<(), String> {
+        let mut conn = self.read.get().map_err(|e| e.to_string())?;
+        let pending = on_backend!(&mut *conn, |c| pending_migrations(c));
+        match pending {
+            Ok(0) => Ok(()),
+            Ok(n) => Err(format!("{n} migrations are not applied")),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn pending_migrations<C>(conn: &mut C) -> Result<usize, String>
+where
+    C: MigrationHarness<<C as Connection>::Backend> + Connection + PendingSource,
+{
+    conn.pending_migrations(C::migrations())
+        .map(|p| p.len())
+        .map_err(|e| e.to_string())
+}
+
+/// Each backend's own embedded migrations.
+trait PendingSource {
+    fn migrations() -> EmbeddedMigrations;
+}
+
+impl PendingSource for SqliteConnection {
+    fn migrations() -> EmbeddedMigrations {
+        SQLITE_MIGRATIONS
+    }
+}
+
+impl PendingSource for PgConnection {
+    fn migrations() -> EmbeddedMigrations {
+        POSTGRES_MIGRATIONS
+    }
+}
+
+fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| e.to_string())?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| e.to_string())?;
+            result
+        }
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// The current time as stored: UTC, microsecond precision (what PostgreSQL keeps), so a
+/// value read back equals the value written on both backends.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,18 @@
+//! newsdesk: a headless content API for news portals.
+
+pub mod articles;
+pub mod categories;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod html;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+pub mod seed;
+pub mod slug;
+pub mod sources;
+pub mod startup;
+pub mod tags;
+pub mod validation;

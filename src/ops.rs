@@ -1,0 +1,46 @@
+//! Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (the database
+//! answers and its schema is current).
+
+use actix_web::web::Data;
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::openapi::Unavailable;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// `sqlite` or `postgresql`.
+    pub database: &'static str,
+    pub version: &'static str,
+}
+
+/// The process is alive.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: state.db.target().backend_name(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Ready", body = Health), Unavailable))]
+#[get("/readyz")]
+pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    actix_web::web::block(move || db.is_ready())
+        .await?
+        .map_err(|cause| ApiError::Unavailable(format!("not ready: {cause}")))?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready",
+        database: state.db.target().backend_name(),
+        version: env!("CARGO_PKG_VERSION"),
+    }))
+}

@@ -1,0 +1,214 @@
+//! Demo content, so a new installation shows the API working at once. Running it again
+//! adds only what is missing.
+
+use chrono::{Duration, Utc};
+
+use crate::articles::input::{ArticleInput, CoverImage};
+use crate::articles::model::{self as articles, Audience, Status};
+use crate::categories::model as categories;
+use crate::db::{Db, now};
+use crate::error::ApiError;
+use crate::sources::model::{self as sources, SourceFields};
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub sources: usize,
+    pub articles: usize,
+}
+
+struct DemoArticle {
+    title: &'static str,
+    summary: &'static str,
+    body_html: &'static str,
+    category: usize,
+    source: usize,
+    tags: &'static [&'static str],
+    status: Status,
+    /// Hours from now (negative: in the past).
+    published_in_hours: Option<i64>,
+    cover: Option<(&'static str, &'static str, &'static str)>,
+}
+
+const SOURCES: [(&str, &str, &str); 3] = [
+    (
+        "Ban Dân vận Tỉnh ủy",
+        "https://danvan.example.vn",
+        "Cơ quan tham mưu công tác dân vận của tỉnh.",
+    ),
+    (
+        "Trung tâm Truyền thông tỉnh",
+        "https://truyenthong.example.vn",
+        "Tin, ảnh và video thời sự địa phương.",
+    ),
+    (
+        "Phóng viên cơ sở",
+        "https://cosothongtin.example.vn",
+        "Cộng tác viên tại các huyện, thị xã.",
+    ),
+];
+
+const CATEGORIES: [(&str, &str); 4] = [
+    ("Thời sự", "thoi-su"),
+    ("Kinh tế", "kinh-te"),
+    ("Xã hội", "xa-hoi"),
+    ("Thể thao", "the-thao"),
+];
+
+const ARTICLES: [DemoArticle; 6] = [
+    DemoArticle {
+        title: "Đẩy mạnh phong trào “Dân vận khéo” trong cải cách thủ tục hành chính",
+        summary: "Các xã, phường rà soát lại quy trình một cửa, rút ngắn thời gian trả hồ sơ cho người dân.",
+        body_html: "<p>Sau hai năm triển khai, mô hình <strong>“Dân vận khéo”</strong> gắn với cải cách hành chính \
+                    đã giúp nhiều địa phương giảm một nửa thời gian giải quyết hồ sơ.</p>\
+                    <ul><li>Niêm yết công khai thủ tục tại bộ phận một cửa.</li>\
+                    <li>Tiếp nhận hồ sơ trực tuyến vào cả ngày thứ bảy.</li></ul>\
+                    <p>Cán bộ được giao nhiệm vụ lắng nghe, giải thích tận tình để người dân hiểu và làm theo.</p>",
+        category: 0,
+        source: 0,
+        tags: &["dân vận khéo", "cải cách hành chính"],
+        status: Status::Published,
+        published_in_hours: Some(-50),
+        cover: Some((
+            "https://truyenthong.example.vn/anh/mot-cua.jpg",
+            "Người dân làm thủ tục tại bộ phận một cửa",
+            "Bộ phận một cửa của xã mở cửa cả sáng thứ bảy.",
+        )),
+    },
+    DemoArticle {
+        title: "Nông dân Đồng Xoài chuyển sang trồng sầu riêng theo chuẩn VietGAP",
+        summary: "Hơn 40 hộ liên kết thành tổ hợp tác, cùng ghi nhật ký canh tác và bán hàng qua sàn điện tử.",
+        body_html: "<p>Tổ hợp tác sầu riêng ở phường Tân Bình có 42 thành viên với tổng diện tích 65 ha.</p>\
+                    <figure><img src=\"https://truyenthong.example.vn/anh/sau-rieng.jpg\" alt=\"Vườn sầu riêng\">\
+                    <figcaption>Vườn sầu riêng đạt chuẩn VietGAP.</figcaption></figure>\
+                    <p>Giá bán cao hơn 15% so với trước khi có chứng nhận.</p>",
+        category: 1,
+        source: 1,
+        tags: &["nông nghiệp", "Đồng Xoài"],
+        status: Status::Published,
+        published_in_hours: Some(-26),
+        cover: Some((
+            "https://truyenthong.example.vn/anh/sau-rieng.jpg",
+            "Vườn sầu riêng",
+            "Thu hoạch sầu riêng đầu vụ.",
+        )),
+    },
+    DemoArticle {
+        title: "Khánh thành nhà văn hóa ấp Sóc Bưng sau ba tháng xây dựng",
+        summary: "Công trình do người dân hiến đất, góp công và được ngân sách hỗ trợ một phần.",
+        body_html: "<p>Nhà văn hóa rộng 200 m², có sân thể thao và tủ sách cho thiếu nhi.</p>\
+                    <p>Bà con trong ấp đã góp hơn 1.500 ngày công để hoàn thành đúng hẹn.</p>",
+        category: 2,
+        source: 2,
+        tags: &["nông thôn mới"],
+        status: Status::Published,
+        published_in_hours: Some(-5),
+        cover: None,
+    },
+    DemoArticle {
+        title: "Giải việt dã mừng Xuân thu hút hơn 800 vận động viên",
+        summary: "Các vận động viên tranh tài ở ba cự ly 5 km, 10 km và 21 km quanh hồ Suối Cam.",
+        body_html: "<p>Giải năm nay có thêm nội dung dành cho học sinh trung học cơ sở.</p>\
+                    <table><tbody><tr><th>Cự ly</th><th>Số người</th></tr>\
+                    <tr><td>5 km</td><td>420</td></tr><tr><td>21 km</td><td>130</td></tr></tbody></table>",
+        category: 3,
+        source: 1,
+        tags: &["thể thao", "Đồng Xoài"],
+        status: Status::Published,
+        published_in_hours: Some(-2),
+        cover: None,
+    },
+    DemoArticle {
+        title: "Lịch tiếp công dân định kỳ của lãnh đạo tỉnh",
+        summary: "Lịch được công bố trước để người dân chủ động đăng ký nội dung cần phản ánh.",
+        body_html: "<p>Buổi tiếp công dân diễn ra vào sáng thứ năm tại Trụ sở Tiếp công dân tỉnh.</p>",
+        category: 0,
+        source: 0,
+        tags: &["tiếp công dân"],
+        status: Status::Scheduled,
+        published_in_hours: Some(24 * 7),
+        cover: None,
+    },
+    DemoArticle {
+        title: "Tổng kết năm học: số liệu đang chờ Sở Giáo dục xác nhận",
+        summary: "Bản nháp, chưa đăng.",
+        body_html: "<p>Đang cập nhật.</p>",
+        category: 2,
+        source: 2,
+        tags: &[],
+        status: Status::Draft,
+        published_in_hours: None,
+        cover: None,
+    },
+];
+
+/// Adds the demo sources, categories and articles that are not there yet.
+pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
+    db.write_blocking(|conn| {
+        let mut report = SeedReport::default();
+        let (list, _) = sources::list(
+            conn,
+            crate::pagination::Paging {
+                page: 1,
+                per_page: 100,
+            },
+        )?;
+        let mut source_ids = Vec::new();
+        for (name, url, description) in SOURCES {
+            let id = match list.iter().find(|s| s.source.name == name) {
+                Some(existing) => existing.source.id,
+                None => {
+                    report.sources += 1;
+                    let fields = SourceFields {
+                        name: name.into(),
+                        url: Some(url.into()),
+                        logo_url: None,
+                        description: Some(description.into()),
+                    };
+                    sources::create(conn, &fields)?.source.id
+                }
+            };
+            source_ids.push(id);
+        }
+        let category_ids = CATEGORIES
+            .iter()
+            .zip(0..)
+            .map(|((name, slug), position)| {
+                categories::find_or_create(conn, name, slug, None, position)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let at = now();
+        for demo in &ARTICLES {
+            let slug = crate::slug::slugify(demo.title);
+            if articles::find_by_slug(conn, &slug, Audience::Staff, at).is_ok() {
+                continue;
+            }
+            let input = ArticleInput {
+                title: demo.title.into(),
+                slug: Some(slug),
+                summary: demo.summary.into(),
+                body_html: demo.body_html.into(),
+                cover_image: demo.cover.map(|(url, alt, caption)| CoverImage {
+                    url: url.into(),
+                    alt: Some(alt.into()),
+                    caption: Some(caption.into()),
+                    credit: Some("Trung tâm Truyền thông tỉnh".into()),
+                }),
+                author: Some("Ban biên tập".into()),
+                source_id: Some(source_ids[demo.source]),
+                source_url: None,
+                category_id: Some(category_ids[demo.category]),
+                tags: demo.tags.iter().map(|t| (*t).to_owned()).collect(),
+                status: demo.status,
+                published_at: demo
+                    .published_in_hours
+                    .map(|h| Utc::now() + Duration::hours(h)),
+                expires_at: None,
+                allow_rating: true,
+            };
+            let write = input.validate(None, at)?;
+            articles::create(conn, &write, None, at)?;
+            report.articles += 1;
+        }
+        Ok(report)
+    })
+}

@@ -1,0 +1,253 @@
+//! `/api/v1/sources`: news sources.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, SourceFields, SourceWithCount};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, nullable};
+use crate::openapi::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::{ListResponse, Paging};
+use crate::startup::AppState;
+use crate::validation::{Checks, Lines};
+
+const MAX_NAME: usize = 200;
+const MAX_DESCRIPTION: usize = 2000;
+
+/// A news source as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceResponse {
+    pub id: i64,
+    #[schema(example = "Báo Bình Phước")]
+    pub name: String,
+    pub url: Option<String>,
+    pub logo_url: Option<String>,
+    pub description: Option<String>,
+    /// Articles citing this source, whatever their status.
+    pub article_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SourceWithCount> for SourceResponse {
+    fn from(s: SourceWithCount) -> Self {
+        Self {
+            id: s.source.id,
+            name: s.source.name,
+            url: s.source.url,
+            logo_url: s.source.logo_url,
+            description: s.source.description,
+            article_count: s.article_count,
+            created_at: s.source.created_at.and_utc(),
+            updated_at: s.source.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A whole source, for create and replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInput {
+    /// Unique, 1 to 200 characters.
+    #[schema(example = "Báo Bình Phước")]
+    pub name: String,
+    /// The source's home page (http or https).
+    #[schema(example = "https://baobinhphuoc.com.vn")]
+    pub url: Option<String>,
+    pub logo_url: Option<String>,
+    /// Up to 2000 characters.
+    pub description: Option<String>,
+}
+
+/// Fields to change; absent fields stay as they are, `null` clears an optional one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourcePatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub logo_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub description: Option<Option<String>>,
+}
+
+impl SourceInput {
+    fn validate(&self) -> Result<SourceFields, ApiError> {
+        let mut checks = Checks::new();
+        let fields = SourceFields {
+            name: checks.required_text("name", &self.name, MAX_NAME, Lines::Single),
+            url: checks.optional_url("url", self.url.as_deref()),
+            logo_url: checks.optional_url("logo_url", self.logo_url.as_deref()),
+            description: checks.optional_text(
+                "description",
+                self.description.as_deref(),
+                MAX_DESCRIPTION,
+                Lines::Multi,
+            ),
+        };
+        checks.finish()?;
+        Ok(fields)
+    }
+}
+
+impl SourcePatch {
+    fn apply_to(self, current: SourceWithCount) -> SourceInput {
+        let s = current.source;
+        SourceInput {
+            name: self.name.unwrap_or(s.name),
+            url: self.url.unwrap_or(s.url),
+            logo_url: self.logo_url.unwrap_or(s.logo_url),
+            description: self.description.unwrap_or(s.description),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SourceListQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+}
+
+/// List sources by name.
+#[utoipa::path(
+    tag = "sources",
+    params(SourceListQuery),
+    responses((status = 200, description = "A page of sources", body = ListResponse<SourceResponse>), BadRequest, Unavailable)
+)]
+#[get("/sources")]
+pub async fn list_sources(
+    state: Data<AppState>,
+    query: Query<SourceListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut checks = Checks::new();
+    let paging = Paging::check(query.page, query.per_page, &mut checks);
+    checks.finish()?;
+    let (items, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
+    let data = items.into_iter().map(SourceResponse::from).collect();
+    Ok(ListResponse::new(data, paging, total).respond(&req))
+}
+
+/// Get one source.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = i64, Path, description = "Source id")),
+    responses((status = 200, description = "The source", body = SourceResponse), BadRequest, NotFound, Unavailable)
+)]
+#[get("/sources/{id}")]
+pub async fn get_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let source = state.db.read(move |conn| model::find(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+}
+
+/// Create a source.
+#[utoipa::path(
+    tag = "sources",
+    request_body = SourceInput,
+    responses(
+        (status = 201, description = "Created", body = SourceResponse,
+         headers(("Location" = String, description = "URL of the new source"))),
+        BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[post("/sources")]
+pub async fn create_source(
+    state: Data<AppState>,
+    body: ApiJson<SourceInput>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = body.0.validate()?;
+    let source = state
+        .db
+        .write(move |conn| model::create(conn, &fields))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/sources/{}", source.source.id),
+        ))
+        .json(SourceResponse::from(source)))
+}
+
+/// Replace a source.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = i64, Path, description = "Source id")),
+    request_body = SourceInput,
+    responses(
+        (status = 200, description = "Replaced", body = SourceResponse),
+        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[put("/sources/{id}")]
+pub async fn replace_source(
+    state: Data<AppState>,
+    id: Path<i64>,
+    body: ApiJson<SourceInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let fields = body.0.validate()?;
+    let source = state
+        .db
+        .write(move |conn| model::update(conn, id, &fields))
+        .await?;
+    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+}
+
+/// Change some fields of a source.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = i64, Path, description = "Source id")),
+    request_body = SourcePatch,
+    responses(
+        (status = 200, description = "Updated", body = SourceResponse),
+        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[patch("/sources/{id}")]
+pub async fn update_source(
+    state: Data<AppState>,
+    id: Path<i64>,
+    body: ApiJson<SourcePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let source = state
+        .db
+        .write(move |conn| {
+            let fields = patch.apply_to(model::find(conn, id)?).validate()?;
+            model::update(conn, id, &fields)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+}
+
+/// Delete a source that no article cites.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = i64, Path, description = "Source id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Articles still cite the source; nothing was deleted",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        BadRequest, NotFound, Unavailable
+    )
+)]
+#[delete("/sources/{id}")]
+pub async fn delete_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

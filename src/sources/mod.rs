@@ -1,0 +1,4 @@
+//! News sources ("Nguồn tin"): who an article comes from.
+
+pub mod http;
+pub mod model;

@@ -1,0 +1,3 @@
+//! Free keywords on articles ("từ khóa").
+
+pub mod model;
