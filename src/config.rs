@@ -11,33 +11,38 @@ use crate::db::DatabaseTarget;
 pub struct Settings {
     /// Database: a SQLite file path (`sqlite://PATH` or `sqlite:PATH` also work) or a
     /// `postgres://` URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "newsdesk.db", value_parser = DatabaseTarget::parse)]
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = "newsdesk.db", value_parser = DatabaseTarget::parse)]
     pub database_url: DatabaseTarget,
 
     /// Address and port to listen on.
-    #[arg(long, env = "NEWSDESK_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "NEWSDESK_BIND",
+        value_name = "NEWSDESK_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: SocketAddr,
 
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "NEWSDESK_BODY_LIMIT", default_value_t = 1024 * 1024,
+    #[arg(long, env = "NEWSDESK_BODY_LIMIT", value_name = "NEWSDESK_BODY_LIMIT", default_value_t = 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
     pub body_limit: u64,
 
     /// Origins allowed to call the API from a browser, comma-separated (none by default).
-    #[arg(long, env = "NEWSDESK_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    #[arg(long, env = "NEWSDESK_CORS_ORIGINS", value_name = "NEWSDESK_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
     /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "NEWSDESK_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, env = "NEWSDESK_WORKERS", value_name = "NEWSDESK_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
 
     /// Largest number of pooled database connections for reads.
-    #[arg(long, env = "NEWSDESK_DB_POOL_SIZE", default_value_t = 8,
+    #[arg(long, env = "NEWSDESK_DB_POOL_SIZE", value_name = "NEWSDESK_DB_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub db_pool_size: u32,
 
     /// Seconds in-flight requests get to finish on shutdown.
-    #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
+    #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_timeout: u64,
 }

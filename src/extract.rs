@@ -105,6 +105,10 @@ fn json_error(path: &str, error: serde_json::Error) -> ApiError {
                 .find_map(|prefix| message.strip_prefix(prefix))
                 .and_then(|rest| rest.split('`').next());
             let field = match (named, parent) {
+                // Unknown fields are already part of the path.
+                (Some(name), parent) if parent.rsplit('.').next() == Some(name) => {
+                    parent.to_owned()
+                }
                 (Some(name), "") => name.to_owned(),
                 (Some(name), parent) => format!("{parent}.{name}"),
                 (None, "") => "body".to_owned(),

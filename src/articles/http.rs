@@ -16,6 +16,7 @@ use crate::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType,
 };
 use crate::pagination::{ListResponse, Paging};
+use crate::slug;
 use crate::startup::AppState;
 use crate::validation::Checks;
 
@@ -188,6 +189,13 @@ pub async fn list_articles(
     let query = query.into_inner();
     let mut checks = Checks::new();
     let paging = Paging::check(query.page, query.per_page, &mut checks);
+    if query
+        .tag
+        .as_deref()
+        .is_some_and(|tag| !slug::is_valid_slug(tag))
+    {
+        checks.error("tag", "must be a tag slug such as `dan-van-kheo`");
+    }
     checks.finish()?;
     let filter = ListFilter {
         audience: Audience::Public,
@@ -221,6 +229,9 @@ pub async fn get_article_by_slug(
     slug: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
+    if !slug::is_valid_slug(&slug) {
+        return Err(ApiError::not_found("article"));
+    }
     let at = now();
     let article = state
         .db

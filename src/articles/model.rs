@@ -324,7 +324,7 @@ pub fn create(
         });
         match inserted {
             Ok(id) => break id,
-            Err(e) if is_slug_clash(&e) && write.slug == SlugChoice::FromTitle && attempts < 5 => {
+            Err(e) if is_slug_clash(&e) && write.slug == SlugChoice::FromTitle && attempts < 10 => {
                 attempts += 1
             }
             Err(e) if is_slug_clash(&e) => return Err(slug_taken()),
@@ -431,6 +431,7 @@ fn choose_slug(
                 s if s.is_empty() => "article".to_owned(),
                 s => s,
             };
+            lock_slug_family(conn, &base)?;
             let taken: Vec<String> = articles::table
                 .filter(
                     articles::slug
@@ -442,6 +443,22 @@ fn choose_slug(
             Ok(slug::first_free(&base, &taken))
         }
     }
+}
+
+/// On PostgreSQL, makes concurrent creations of the same slug family take turns until
+/// their transactions end, so each sees the others' slugs instead of racing for one
+/// suffix. (SQLite writes are already serialized.)
+fn lock_slug_family(conn: &mut DbConnection, base: &str) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        // FNV-1a: a hash that is the same in every process.
+        let key = base.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key as i64)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 fn is_slug_clash(e: &diesel::result::Error) -> bool {

@@ -1,1 +1,10 @@
+//! Integration tests: the real server on a free port, spoken to over HTTP, each test on
+//! its own database (SQLite by default; PostgreSQL with NEWSDESK_TEST_DATABASE=postgres://...).
 
+mod articles;
+mod cli;
+mod errors;
+mod helpers;
+mod openapi;
+mod ops;
+mod sources;
