@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use clap::Args;
+use ipnet::IpNet;
 
 use crate::db::DatabaseTarget;
 
@@ -15,12 +16,7 @@ pub struct Settings {
     pub database_url: DatabaseTarget,
 
     /// Address and port to listen on.
-    #[arg(
-        long,
-        env = "NEWSDESK_BIND",
-        value_name = "NEWSDESK_BIND",
-        default_value = "127.0.0.1:8080"
-    )]
+    #[arg(long, env = "NEWSDESK_BIND", value_name = "NEWSDESK_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
     /// Largest accepted request body, in bytes.
@@ -41,6 +37,47 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub db_pool_size: u32,
 
+    /// Password of the `admin` user created at the first start (random and logged once when unset).
+    #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", value_name = "NEWSDESK_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Secret that signs access tokens, at least 32 characters (generated once and kept
+    /// in the database when unset).
+    #[arg(long, env = "NEWSDESK_JWT_SECRET", value_name = "NEWSDESK_JWT_SECRET", hide_env_values = true,
+          value_parser = parse_jwt_secret)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "NEWSDESK_ACCESS_TOKEN_TTL", value_name = "NEWSDESK_ACCESS_TOKEN_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(i64).range(10..=86_400))]
+    pub access_token_ttl: i64,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "NEWSDESK_REFRESH_TOKEN_TTL", value_name = "NEWSDESK_REFRESH_TOKEN_TTL",
+          default_value_t = 30 * 86_400, value_parser = clap::value_parser!(i64).range(60..=365 * 86_400))]
+    pub refresh_token_ttl: i64,
+
+    /// Failed sign-ins on one account before it is locked for the lockout time.
+    #[arg(long, env = "NEWSDESK_LOGIN_MAX_FAILURES", value_name = "NEWSDESK_LOGIN_MAX_FAILURES", default_value_t = 5,
+          value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub login_max_failures: i32,
+
+    /// Failed sign-ins from one client address before it is locked for the lockout time.
+    #[arg(long, env = "NEWSDESK_LOGIN_MAX_FAILURES_PER_CLIENT", value_name = "NEWSDESK_LOGIN_MAX_FAILURES_PER_CLIENT",
+          default_value_t = 20, value_parser = clap::value_parser!(i32).range(1..=100_000))]
+    pub login_max_failures_per_client: i32,
+
+    /// Seconds over which sign-in failures add up, and that a lockout lasts.
+    #[arg(long, env = "NEWSDESK_LOGIN_LOCKOUT", value_name = "NEWSDESK_LOGIN_LOCKOUT", default_value_t = 900,
+          value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub login_lockout: i64,
+
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed: addresses or
+    /// networks, comma-separated (e.g. `127.0.0.1,10.0.0.0/8`). None by default.
+    #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_name = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -58,6 +95,14 @@ impl Settings {
             workers: None,
             db_pool_size: 8,
             shutdown_timeout: 30,
+            admin_password: None,
+            jwt_secret: None,
+            access_token_ttl: 900,
+            refresh_token_ttl: 30 * 86_400,
+            login_max_failures: 5,
+            login_max_failures_per_client: 20,
+            login_lockout: 900,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -70,9 +115,23 @@ fn parse_origin(value: &str) -> Result<String, String> {
     }
     let url = url::Url::parse(value).map_err(|e| format!("`{value}` is not an origin: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
-        return Err(format!(
-            "`{value}` is not an origin like https://example.vn"
-        ));
+        return Err(format!("`{value}` is not an origin like https://example.vn"));
     }
     Ok(value.to_owned())
+}
+
+fn parse_jwt_secret(value: &str) -> Result<String, String> {
+    if value.len() < 32 {
+        return Err("must be at least 32 characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// `10.0.0.0/8`, `::1/128`, or a single address.
+fn parse_network(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{value}` is not an address or network"))
 }

@@ -43,10 +43,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -56,17 +53,22 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     BadRequest(String),
+    /// No credentials, or credentials that are not valid (expired, tampered, revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials without the right to do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{detail}")]
-    Conflict {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Conflict { detail: String, errors: Vec<FieldError> },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_seconds: u64 },
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -84,20 +86,27 @@ impl ApiError {
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::Conflict {
-            detail: message.clone(),
-            errors: vec![FieldError::new(field, message)],
-        }
+        Self::Conflict { detail: message.clone(), errors: vec![FieldError::new(field, message)] }
+    }
+
+    /// The problem in one line, field errors included, for the command line and logs.
+    pub fn describe(&self) -> String {
+        let problem = self.to_problem();
+        let fields: Vec<String> = problem.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        if fields.is_empty() { problem.detail } else { format!("{} {}", problem.detail, fields.join("; ")) }
     }
 
     fn problem_type(&self) -> &'static str {
         match self {
             Self::Validation(_) => "urn:newsdesk:problem:validation",
             Self::BadRequest(_) => "urn:newsdesk:problem:bad-request",
+            Self::Unauthorized(_) => "urn:newsdesk:problem:unauthorized",
+            Self::Forbidden(_) => "urn:newsdesk:problem:forbidden",
             Self::NotFound(_) => "urn:newsdesk:problem:not-found",
             Self::Conflict { .. } => "urn:newsdesk:problem:conflict",
             Self::PayloadTooLarge(_) => "urn:newsdesk:problem:payload-too-large",
             Self::UnsupportedMediaType(_) => "urn:newsdesk:problem:unsupported-media-type",
+            Self::TooManyRequests { .. } => "urn:newsdesk:problem:too-many-requests",
             Self::Unavailable(_) => "urn:newsdesk:problem:unavailable",
             Self::Internal(_) => "urn:newsdesk:problem:internal",
         }
@@ -135,10 +144,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -148,7 +160,24 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             log::error!("request failed: {cause}");
         }
-        problem_response(&self.to_problem())
+        let mut response = problem_response(&self.to_problem());
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthorized(detail) => {
+                let challenge = format!(
+                    "Bearer realm=\"newsdesk\", error=\"invalid_token\", error_description=\"{}\"",
+                    detail.replace(['"', '\\'], "'")
+                );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
+            }
+            Self::TooManyRequests { retry_after_seconds, .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -168,10 +197,7 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::NotFound => Self::NotFound("not found".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
-                detail: format!(
-                    "a record with the same unique value exists ({})",
-                    info.message()
-                ),
+                detail: format!("a record with the same unique value exists ({})", info.message()),
                 errors: vec![],
             },
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::Conflict {

@@ -23,15 +23,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(1024 * 1024, |limit| limit.0);
+        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |limit| limit.0);
         let is_json = is_json_content_type(req);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared_length =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
@@ -39,15 +34,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "The request body must be JSON (Content-Type: application/json).".into(),
                 ));
             }
-            let too_large =
-                || ApiError::PayloadTooLarge(format!("The request body exceeds {limit} bytes."));
+            let too_large = || ApiError::PayloadTooLarge(format!("The request body exceeds {limit} bytes."));
             if declared_length.is_some_and(|length| length > limit as u64) {
                 return Err(too_large());
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -65,31 +58,21 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses a JSON document, reporting type errors against the path of the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "The request body is empty; a JSON object is expected.".into(),
-        ));
+        return Err(ApiError::BadRequest("The request body is empty; a JSON object is expected.".into()));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, e.into_inner())
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {}", without_position(&e))))?;
+    deserializer.end().map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {}", without_position(&e))))?;
     Ok(value)
 }
 
@@ -106,9 +89,7 @@ fn json_error(path: &str, error: serde_json::Error) -> ApiError {
                 .and_then(|rest| rest.split('`').next());
             let field = match (named, parent) {
                 // Unknown fields are already part of the path.
-                (Some(name), parent) if parent.rsplit('.').next() == Some(name) => {
-                    parent.to_owned()
-                }
+                (Some(name), parent) if parent.rsplit('.').next() == Some(name) => parent.to_owned(),
                 (Some(name), "") => name.to_owned(),
                 (Some(name), parent) => format!("{parent}.{name}"),
                 (None, "") => "body".to_owned(),
@@ -116,9 +97,7 @@ fn json_error(path: &str, error: serde_json::Error) -> ApiError {
             };
             ApiError::Validation(vec![FieldError::new(field, message)])
         }
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest(format!("Malformed JSON: {message}"))
-        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!("Malformed JSON: {message}")),
     }
 }
 
@@ -131,15 +110,13 @@ fn without_position(error: &serde_json::Error) -> String {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| {
-        ApiError::BadRequest(format!("Invalid query string: {err}")).into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err, _req| ApiError::BadRequest(format!("Invalid query string: {err}")).into())
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| {
-        ApiError::BadRequest(format!("Invalid path parameter: {err}")).into()
-    })
+    web::PathConfig::default()
+        .error_handler(|err, _req| ApiError::BadRequest(format!("Invalid path parameter: {err}")).into())
 }
 
 /// For PATCH bodies: tells a field that is absent (`None`, leave as is) from one set to

@@ -38,18 +38,9 @@ mod tests {
                     <p><em>Dân</em> <strong>vận</strong> <a href=\"https://a.vn\">khéo</a></p>\
                     <ul><li>một</li></ul><ol><li>hai</li></ol><table><tbody><tr><td>3</td></tr></tbody></table>";
         let clean = sanitize(html);
-        for tag in [
-            "<figure>",
-            "<img",
-            "<figcaption>",
-            "<em>",
-            "<strong>",
-            "<a href",
-            "<ul>",
-            "<ol>",
-            "<table>",
-            "<td>",
-        ] {
+        for tag in
+            ["<figure>", "<img", "<figcaption>", "<em>", "<strong>", "<a href", "<ul>", "<ol>", "<table>", "<td>"]
+        {
             assert!(clean.contains(tag), "{tag} missing from {clean}");
         }
     }

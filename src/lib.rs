@@ -1,7 +1,10 @@
 //! newsdesk: a headless content API for news portals.
 
+pub mod api_tokens;
 pub mod articles;
+pub mod auth;
 pub mod categories;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,4 +18,5 @@ pub mod slug;
 pub mod sources;
 pub mod startup;
 pub mod tags;
+pub mod users;
 pub mod validation;

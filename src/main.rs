@@ -1,19 +1,22 @@
 //! The `newsdesk` command: serve the API (the default), migrate, seed, print the OpenAPI document.
 
+use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use newsdesk::api_tokens::model as api_tokens;
+use newsdesk::auth::{Role, Scope};
 use newsdesk::config::Settings;
-use newsdesk::db::Db;
+use newsdesk::db::{Db, now};
+use newsdesk::error::ApiError;
+use newsdesk::users::http::{check_password, check_username};
+use newsdesk::users::model as users;
+use newsdesk::validation::{Checks, Lines};
 use newsdesk::{seed, startup};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "newsdesk",
-    version,
-    about = "Headless content API for news portals"
-)]
+#[command(name = "newsdesk", version, about = "Headless content API for news portals")]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -34,6 +37,58 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage integrator API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create a user; the password is read from standard input (or asked for on a terminal).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Create an API token and print its secret (shown only this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// One or more of: content:read, content:write, ratings:moderate, stats:read, stats:write.
+        #[arg(long = "scope", required = true, num_args = 1.., value_parser = parse_scope)]
+        scopes: Vec<Scope>,
+        /// Days until the token expires (never when absent).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    [Role::Admin, Role::Editor, Role::Author]
+        .into_iter()
+        .find(|role| role.as_str() == value)
+        .ok_or_else(|| "must be admin, editor or author".into())
+}
+
+fn parse_scope(value: &str) -> Result<Scope, String> {
+    Scope::parse(value).ok_or_else(|| {
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        format!("must be one of {}", all.join(", "))
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,27 +125,73 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate => {
             let db = open(&settings)?;
-            log::info!(
-                "database up to date ({} migrations applied now)",
-                db.run_migrations()?.len()
-            );
+            log::info!("database up to date ({} migrations applied now)", db.run_migrations()?.len());
             Ok(())
         }
-        Command::Seed {
-            content: SeedContent::Demo,
-        } => {
+        Command::Seed { content: SeedContent::Demo } => {
             let db = open(&settings)?;
             db.run_migrations()?;
             let report = seed::demo(&db).map_err(|e| format!("seeding failed: {e}"))?;
-            log::info!(
-                "demo content added: {} sources, {} articles",
-                report.sources,
-                report.articles
-            );
+            log::info!("demo content added: {} sources, {} articles", report.sources, report.articles);
             Ok(())
         }
         Command::Serve => serve(&settings),
+        Command::User { action: UserAction::Create { username, role, display_name } } => {
+            let db = open(&settings)?;
+            db.run_migrations()?;
+            let password = read_password()?;
+            let user = create_user(&db, &username, role, display_name.as_deref(), &password)
+                .map_err(|e| format!("cannot create the user: {}", e.describe()))?;
+            println!("created user {} (id {}, {})", user.username, user.id, user.role);
+            Ok(())
+        }
+        Command::Token { action: TokenAction::Create { name, scopes, expires_in_days } } => {
+            let db = open(&settings)?;
+            db.run_migrations()?;
+            let expires_at = expires_in_days.map(|days| now() + chrono::Duration::days(i64::from(days)));
+            let (token, secret) = db
+                .write_blocking(|conn| api_tokens::create(conn, &name, &scopes, expires_at, None, now()))
+                .map_err(|e| format!("cannot create the token: {}", e.describe()))?;
+            eprintln!("created API token {} (id {}); the secret below is shown only now:", token.name, token.id);
+            println!("{secret}");
+            Ok(())
+        }
     }
+}
+
+/// Creates a user with the same checks as `POST /api/v1/users`.
+fn create_user(
+    db: &Db,
+    username: &str,
+    role: Role,
+    display_name: Option<&str>,
+    password: &str,
+) -> Result<users::User, ApiError> {
+    let mut checks = Checks::new();
+    let username = check_username(username, &mut checks);
+    check_password("password", password, &mut checks);
+    let display_name = checks.optional_text("display_name", display_name, 100, Lines::Single);
+    checks.finish()?;
+    let new = users::NewUser {
+        username,
+        display_name,
+        role: role.as_str().to_owned(),
+        password_hash: newsdesk::auth::password::hash(password)?,
+    };
+    db.write_blocking(|conn| users::create(conn, &new, now()))
+}
+
+/// The new user's password: typed at a terminal without echo, or the first line of
+/// standard input.
+fn read_password() -> Result<String, String> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    Ok(password)
 }
 
 fn open(settings: &Settings) -> Result<Db, String> {
@@ -102,8 +203,8 @@ fn serve(settings: &Settings) -> Result<(), String> {
     for migration in db.run_migrations()? {
         log::info!("applied migration {migration}");
     }
-    let listener = TcpListener::bind(settings.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let listener = TcpListener::bind(settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let state = startup::prepare(db, settings.clone())?;
     log::info!(
         "newsdesk {} serving on http://{} ({} database); API docs at /docs",
         env!("CARGO_PKG_VERSION"),
@@ -111,6 +212,6 @@ fn serve(settings: &Settings) -> Result<(), String> {
         settings.database_url.backend_name()
     );
     actix_web::rt::System::new()
-        .block_on(async { startup::run(listener, db, settings)?.await })
+        .block_on(async { startup::run(listener, state)?.await })
         .map_err(|e| format!("server error: {e}"))
 }

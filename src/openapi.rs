@@ -1,7 +1,8 @@
 //! The OpenAPI document: metadata, and the problem responses every operation refers to.
 
 use utoipa::openapi::OpenApi;
-use utoipa::{IntoResponses, OpenApi as _};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi as _};
 
 use crate::error::Problem;
 
@@ -16,11 +17,36 @@ use crate::error::Problem;
     tags(
         (name = "articles", description = "News articles and their publication"),
         (name = "sources", description = "News sources (\"Nguồn tin\")"),
+        (name = "auth", description = "Sign-in, token refresh and the current user"),
+        (name = "users", description = "Staff accounts (admins only)"),
+        (name = "api-tokens", description = "Integrator API tokens (admins only)"),
         (name = "ops", description = "Health and readiness probes")
     ),
-    components(schemas(Problem))
+    components(schemas(Problem)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// The `bearer` security scheme every protected operation refers to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or API token")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login`, or an integrator API token (`nd_...`).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The base document the routes are collected into.
 pub fn base() -> OpenApi {
@@ -31,6 +57,24 @@ pub fn base() -> OpenApi {
 #[derive(IntoResponses)]
 #[response(status = 400, content_type = "application/problem+json")]
 pub struct BadRequest(#[allow(dead_code)] Problem);
+
+/// No valid credentials: send `Authorization: Bearer <token>` (an access token from
+/// `/api/v1/auth/login` or an API token).
+#[derive(IntoResponses)]
+#[response(status = 401, content_type = "application/problem+json",
+           headers(("WWW-Authenticate" = String, description = "The Bearer challenge")))]
+pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+/// The credentials are valid but do not allow this.
+#[derive(IntoResponses)]
+#[response(status = 403, content_type = "application/problem+json")]
+pub struct Forbidden(#[allow(dead_code)] Problem);
+
+/// Too many attempts; wait as long as `Retry-After` says.
+#[derive(IntoResponses)]
+#[response(status = 429, content_type = "application/problem+json",
+           headers(("Retry-After" = u64, description = "Seconds to wait")))]
+pub struct TooManyRequests(#[allow(dead_code)] Problem);
 
 /// No such resource (or it is not visible to the caller).
 #[derive(IntoResponses)]

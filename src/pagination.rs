@@ -2,9 +2,10 @@
 
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::error::ApiError;
 use crate::validation::Checks;
 
 pub const DEFAULT_PER_PAGE: i64 = 20;
@@ -28,14 +29,32 @@ impl Paging {
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             checks.error("per_page", format!("must be between 1 and {MAX_PER_PAGE}"));
         }
-        Self {
-            page: page.clamp(1, MAX_PAGE),
-            per_page: per_page.clamp(1, MAX_PER_PAGE),
-        }
+        Self { page: page.clamp(1, MAX_PAGE), per_page: per_page.clamp(1, MAX_PER_PAGE) }
     }
 
     pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
+    }
+}
+
+/// The paging parameters of a list with no filters of its own.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> Result<Paging, ApiError> {
+        let mut checks = Checks::new();
+        let paging = Paging::check(self.page, self.per_page, &mut checks);
+        checks.finish()?;
+        Ok(paging)
     }
 }
 
@@ -85,11 +104,8 @@ impl<T: Serialize> ListResponse<T> {
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
-    let others: Vec<&str> = req
-        .query_string()
-        .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
-        .collect();
+    let others: Vec<&str> =
+        req.query_string().split('&').filter(|pair| !pair.is_empty() && !pair.starts_with("page=")).collect();
     let url = |page: i64| {
         let mut query = others.clone();
         let page = format!("page={page}");
@@ -97,10 +113,7 @@ fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
         format!("<{}?{}>", req.path(), query.join("&"))
     };
     let last = meta.total_pages.max(1);
-    let mut links = vec![
-        format!("{}; rel=\"first\"", url(1)),
-        format!("{}; rel=\"last\"", url(last)),
-    ];
+    let mut links = vec![format!("{}; rel=\"first\"", url(1)), format!("{}; rel=\"last\"", url(last))];
     if meta.page > 1 {
         links.push(format!("{}; rel=\"prev\"", url((meta.page - 1).min(last))));
     }

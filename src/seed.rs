@@ -30,29 +30,13 @@ struct DemoArticle {
 }
 
 const SOURCES: [(&str, &str, &str); 3] = [
-    (
-        "Ban Dân vận Tỉnh ủy",
-        "https://danvan.example.vn",
-        "Cơ quan tham mưu công tác dân vận của tỉnh.",
-    ),
-    (
-        "Trung tâm Truyền thông tỉnh",
-        "https://truyenthong.example.vn",
-        "Tin, ảnh và video thời sự địa phương.",
-    ),
-    (
-        "Phóng viên cơ sở",
-        "https://cosothongtin.example.vn",
-        "Cộng tác viên tại các huyện, thị xã.",
-    ),
+    ("Ban Dân vận Tỉnh ủy", "https://danvan.example.vn", "Cơ quan tham mưu công tác dân vận của tỉnh."),
+    ("Trung tâm Truyền thông tỉnh", "https://truyenthong.example.vn", "Tin, ảnh và video thời sự địa phương."),
+    ("Phóng viên cơ sở", "https://cosothongtin.example.vn", "Cộng tác viên tại các huyện, thị xã."),
 ];
 
-const CATEGORIES: [(&str, &str); 4] = [
-    ("Thời sự", "thoi-su"),
-    ("Kinh tế", "kinh-te"),
-    ("Xã hội", "xa-hoi"),
-    ("Thể thao", "the-thao"),
-];
+const CATEGORIES: [(&str, &str); 4] =
+    [("Thời sự", "thoi-su"), ("Kinh tế", "kinh-te"), ("Xã hội", "xa-hoi"), ("Thể thao", "the-thao")];
 
 const ARTICLES: [DemoArticle; 6] = [
     DemoArticle {
@@ -145,13 +129,7 @@ const ARTICLES: [DemoArticle; 6] = [
 pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
     db.write_blocking(|conn| {
         let mut report = SeedReport::default();
-        let (list, _) = sources::list(
-            conn,
-            crate::pagination::Paging {
-                page: 1,
-                per_page: 100,
-            },
-        )?;
+        let (list, _) = sources::list(conn, crate::pagination::Paging { page: 1, per_page: 100 })?;
         let mut source_ids = Vec::new();
         for (name, url, description) in SOURCES {
             let id = match list.iter().find(|s| s.source.name == name) {
@@ -172,9 +150,7 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
         let category_ids = CATEGORIES
             .iter()
             .zip(0..)
-            .map(|((name, slug), position)| {
-                categories::find_or_create(conn, name, slug, None, position)
-            })
+            .map(|((name, slug), position)| categories::find_or_create(conn, name, slug, None, position))
             .collect::<Result<Vec<_>, _>>()?;
         let at = now();
         for demo in &ARTICLES {
@@ -199,9 +175,7 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
                 category_id: Some(category_ids[demo.category]),
                 tags: demo.tags.iter().map(|t| (*t).to_owned()).collect(),
                 status: demo.status,
-                published_at: demo
-                    .published_in_hours
-                    .map(|h| Utc::now() + Duration::hours(h)),
+                published_at: demo.published_in_hours.map(|h| Utc::now() + Duration::hours(h)),
                 expires_at: None,
                 allow_rating: true,
             };

@@ -1,6 +1,7 @@
 //! The one place that builds the application: routes, middleware, server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -14,16 +15,63 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::tokens::{JwtKeys, random_secret};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
-use crate::{articles, openapi, ops, sources};
+use crate::{api_tokens, articles, auth, openapi, ops, sources, users};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<JwtKeys>,
+    /// Key of the hashes that stand for client addresses.
+    pub address_secret: Arc<str>,
+}
+
+/// Gets a migrated database ready to serve: loads (or makes, once) the instance
+/// secrets, and creates the first admin when there is no user at all.
+pub fn prepare(db: Db, settings: Settings) -> Result<AppState, String> {
+    let failed = |e: ApiError| format!("cannot prepare the database: {e}");
+    let (jwt_secret, address_secret) = db
+        .write_blocking(|conn| {
+            let jwt = match &settings.jwt_secret {
+                Some(secret) => secret.clone(),
+                None => auth::model::instance_setting(conn, "jwt_secret", || random_secret(""))?,
+            };
+            let address = auth::model::instance_setting(conn, "address_key_secret", || random_secret(""))?;
+            Ok((jwt, address))
+        })
+        .map_err(failed)?;
+    if db.write_blocking(users::model::count).map_err(failed)? == 0 {
+        let password = settings.admin_password.clone().unwrap_or_else(|| random_secret(""));
+        let new = users::model::NewUser {
+            username: "admin".into(),
+            display_name: Some("Administrator".into()),
+            role: auth::Role::Admin.as_str().into(),
+            password_hash: auth::password::hash(&password).map_err(failed)?,
+        };
+        let created = db
+            .write_blocking(|conn| match users::model::count(conn)? {
+                0 => users::model::insert(conn, &new, crate::db::now()),
+                _ => Ok(None),
+            })
+            .map_err(failed)?;
+        if created.is_some() && settings.admin_password.is_none() {
+            log::warn!("created the first user `admin` with password {password} (shown only now; change it)");
+        } else if created.is_some() {
+            log::info!("created the first user `admin` with the password from NEWSDESK_ADMIN_PASSWORD");
+        }
+    }
+    Ok(AppState {
+        db,
+        keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
+        settings: Arc::new(settings),
+        address_secret: address_secret.into(),
+    })
 }
 
 /// Every route under `/api/v1`, by resource. Registered with `.service` so that each
@@ -41,7 +89,21 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(sources::http::get_source)
         .service(sources::http::replace_source)
         .service(sources::http::update_source)
-        .service(sources::http::delete_source);
+        .service(sources::http::delete_source)
+        .service(auth::http::login)
+        .service(auth::http::refresh)
+        .service(auth::http::logout)
+        .service(auth::http::me)
+        .service(auth::http::change_password)
+        .service(users::http::list_users)
+        .service(users::http::create_user)
+        .service(users::http::get_user)
+        .service(users::http::update_user)
+        .service(users::http::delete_user)
+        .service(api_tokens::http::list_api_tokens)
+        .service(api_tokens::http::create_api_token)
+        .service(api_tokens::http::get_api_token)
+        .service(api_tokens::http::revoke_api_token);
 }
 
 fn app_with_spec() -> (
@@ -71,17 +133,16 @@ pub fn openapi_document() -> OpenApi {
 }
 
 pub fn openapi_json() -> String {
-    let mut json = openapi_document()
-        .to_pretty_json()
-        .expect("the OpenAPI document always serializes");
+    let mut json = openapi_document().to_pretty_json().expect("the OpenAPI document always serializes");
     json.push('\n');
     json
 }
 
 /// Starts serving on `listener`; the returned server runs until stopped or signalled
 /// (SIGTERM / Ctrl-C stop it gracefully, letting in-flight requests finish).
-pub fn run(listener: TcpListener, db: Db, settings: &Settings) -> std::io::Result<Server> {
-    let state = Data::new(AppState { db });
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let settings = state.settings.clone();
+    let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));
     let cors_origins = settings.cors_origins.clone();
     let mut server = HttpServer::new(move || {
@@ -115,20 +176,11 @@ fn cors(origins: &[String]) -> Cors {
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            "Authorization",
-            "Content-Type",
-            "If-None-Match",
-            "X-Visitor-Id",
-        ])
+        .allowed_headers(["Authorization", "Content-Type", "If-None-Match", "X-Visitor-Id"])
         .expose_headers(["ETag", "Link", "Location", "X-Total-Count", "Retry-After"])
         .max_age(3600)
 }
 
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "There is no resource at {} {}.",
-        req.method(),
-        req.path()
-    )))
+    Err(ApiError::NotFound(format!("There is no resource at {} {}.", req.method(), req.path())))
 }

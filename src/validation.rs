@@ -36,13 +36,7 @@ impl Checks {
     }
 
     /// An optional text; blank becomes absent.
-    pub fn optional_text(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        max: usize,
-        lines: Lines,
-    ) -> Option<String> {
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize, lines: Lines) -> Option<String> {
         let cleaned = self.text(field, value?, max, lines);
         (!cleaned.is_empty()).then_some(cleaned)
     }
@@ -52,10 +46,7 @@ impl Checks {
     pub fn text(&mut self, field: &str, value: &str, max: usize, lines: Lines) -> String {
         let cleaned: String = value.nfc().collect::<String>().trim().to_owned();
         let allowed_control = |c: char| lines == Lines::Multi && matches!(c, '\n' | '\r' | '\t');
-        if cleaned
-            .chars()
-            .any(|c| c.is_control() && !allowed_control(c))
-        {
+        if cleaned.chars().any(|c| c.is_control() && !allowed_control(c)) {
             self.error(field, "must not contain control characters");
         } else if cleaned.chars().count() > max {
             self.error(field, format!("must be at most {max} characters"));
@@ -75,14 +66,9 @@ impl Checks {
     /// An optional image reference: an absolute `http`/`https` URL or a site path (`/media/a.jpg`).
     pub fn optional_image_url(&mut self, field: &str, value: Option<&str>) -> Option<String> {
         let value = self.optional_text(field, value, MAX_URL_LENGTH, Lines::Single)?;
-        let is_site_path = value.starts_with('/')
-            && !value.starts_with("//")
-            && !value.contains(char::is_whitespace);
+        let is_site_path = value.starts_with('/') && !value.starts_with("//") && !value.contains(char::is_whitespace);
         if !is_site_path && !is_web_url(&value) {
-            self.error(
-                field,
-                "must be an absolute http or https URL, or a path starting with /",
-            );
+            self.error(field, "must be an absolute http or https URL, or a path starting with /");
         }
         Some(value)
     }
@@ -92,20 +78,15 @@ impl Checks {
     }
 
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.errors)) }
     }
 }
 
 pub const MAX_URL_LENGTH: usize = 2048;
 
 fn is_web_url(value: &str) -> bool {
-    url::Url::parse(value).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
-    })
+    url::Url::parse(value)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
 }
 
 #[cfg(test)]

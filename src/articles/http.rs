@@ -9,11 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::input::{ArticleInput, ArticlePatch, CoverImage, stored_cover};
 use super::model::{self, Article, Audience, ListFilter, Sort, Status};
+use crate::auth::{Permission, Principal, Viewer};
 use crate::db::now;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
 use crate::pagination::{ListResponse, Paging};
 use crate::slug;
@@ -60,8 +61,7 @@ impl RatingAggregate {
         Self {
             total_points,
             count,
-            average: (count > 0)
-                .then(|| (total_points as f64 / count as f64 * 10.0).round() / 10.0),
+            average: (count > 0).then(|| (total_points as f64 / count as f64 * 10.0).round() / 10.0),
         }
     }
 }
@@ -99,12 +99,7 @@ pub struct ArticleResponse {
 impl ArticleResponse {
     pub fn new(article: Article, now: NaiveDateTime) -> Self {
         let cover_image = stored_cover(&article);
-        let Article {
-            row,
-            source,
-            category,
-            tags,
-        } = article;
+        let Article { row, source, category, tags } = article;
         Self {
             status: row.effective_status(now),
             id: row.id,
@@ -115,27 +110,11 @@ impl ArticleResponse {
             cover_image,
             author: row.author,
             source_id: row.source_id,
-            source: source.map(|s| SourceEmbed {
-                id: s.id,
-                name: s.name,
-                url: s.url,
-                logo_url: s.logo_url,
-            }),
+            source: source.map(|s| SourceEmbed { id: s.id, name: s.name, url: s.url, logo_url: s.logo_url }),
             source_url: row.source_url,
             category_id: row.category_id,
-            category: category.map(|c| CategoryEmbed {
-                id: c.id,
-                name: c.name,
-                slug: c.slug,
-            }),
-            tags: tags
-                .into_iter()
-                .map(|t| TagEmbed {
-                    id: t.id,
-                    name: t.name,
-                    slug: t.slug,
-                })
-                .collect(),
+            category: category.map(|c| CategoryEmbed { id: c.id, name: c.name, slug: c.slug }),
+            tags: tags.into_iter().map(|t| TagEmbed { id: t.id, name: t.name, slug: t.slug }).collect(),
             published_at: row.published_at.map(|t| t.and_utc()),
             expires_at: row.expires_at.map(|t| t.and_utc()),
             allow_rating: row.allow_rating,
@@ -173,32 +152,30 @@ pub struct ArticleListQuery {
 #[utoipa::path(
     tag = "articles",
     params(ArticleListQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>,
          headers(("X-Total-Count" = i64, description = "Articles matching the filters"),
                  ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
-        BadRequest, Unavailable
+        BadRequest, Unauthorized, Unavailable
     )
 )]
 #[get("/articles")]
 pub async fn list_articles(
     state: Data<AppState>,
+    viewer: Viewer,
     query: Query<ArticleListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut checks = Checks::new();
     let paging = Paging::check(query.page, query.per_page, &mut checks);
-    if query
-        .tag
-        .as_deref()
-        .is_some_and(|tag| !slug::is_valid_slug(tag))
-    {
+    if query.tag.as_deref().is_some_and(|tag| !slug::is_valid_slug(tag)) {
         checks.error("tag", "must be a tag slug such as `dan-van-kheo`");
     }
     checks.finish()?;
     let filter = ListFilter {
-        audience: Audience::Public,
+        audience: audience(&viewer),
         status: query.status,
         source_id: query.source_id,
         category_id: query.category_id,
@@ -206,14 +183,8 @@ pub async fn list_articles(
         sort: query.sort.unwrap_or_default(),
     };
     let at = now();
-    let (articles, total) = state
-        .db
-        .read(move |conn| model::list(conn, &filter, paging, at))
-        .await?;
-    let data = articles
-        .into_iter()
-        .map(|a| ArticleResponse::new(a, at))
-        .collect();
+    let (articles, total) = state.db.read(move |conn| model::list(conn, &filter, paging, at)).await?;
+    let data = articles.into_iter().map(|a| ArticleResponse::new(a, at)).collect();
     Ok(ListResponse::new(data, paging, total).respond(&req))
 }
 
@@ -221,22 +192,22 @@ pub async fn list_articles(
 #[utoipa::path(
     tag = "articles",
     params(("slug" = String, Path, description = "Article slug")),
-    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, NotFound, Unavailable)
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, Unauthorized, NotFound, Unavailable)
 )]
 #[get("/articles/by-slug/{slug}")]
 pub async fn get_article_by_slug(
     state: Data<AppState>,
+    viewer: Viewer,
     slug: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     if !slug::is_valid_slug(&slug) {
         return Err(ApiError::not_found("article"));
     }
+    let audience = audience(&viewer);
     let at = now();
-    let article = state
-        .db
-        .read(move |conn| model::find_by_slug(conn, &slug, Audience::Public, at))
-        .await?;
+    let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
 }
 
@@ -244,16 +215,15 @@ pub async fn get_article_by_slug(
 #[utoipa::path(
     tag = "articles",
     params(("id" = i64, Path, description = "Article id")),
-    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, NotFound, Unavailable)
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, Unauthorized, NotFound, Unavailable)
 )]
 #[get("/articles/{id}")]
-pub async fn get_article(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_article(state: Data<AppState>, viewer: Viewer, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let audience = audience(&viewer);
     let at = now();
-    let article = state
-        .db
-        .read(move |conn| model::find(conn, id, Audience::Public, at))
-        .await?;
+    let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
 }
 
@@ -261,31 +231,33 @@ pub async fn get_article(state: Data<AppState>, id: Path<i64>) -> Result<HttpRes
 #[utoipa::path(
     tag = "articles",
     request_body = ArticleInput,
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = ArticleResponse,
          headers(("Location" = String, description = "URL of the new article"))),
-        BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[post("/articles")]
 pub async fn create_article(
     state: Data<AppState>,
+    principal: Principal,
     body: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
     let at = now();
     let write = body.0.validate(None, at)?;
+    check_author_rules(&principal, None, Some(&write.fields.status), at)?;
+    let created_by = principal.user_id();
     let article = state
         .db
         .write(move |conn| {
-            let id = model::create(conn, &write, None, at)?;
+            let id = model::create(conn, &write, created_by, at)?;
             model::current(conn, id)
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/articles/{}", article.row.id),
-        ))
+        .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
         .json(ArticleResponse::new(article, at)))
 }
 
@@ -294,24 +266,29 @@ pub async fn create_article(
     tag = "articles",
     params(("id" = i64, Path, description = "Article id")),
     request_body = ArticleInput,
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = ArticleResponse),
-        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[put("/articles/{id}")]
 pub async fn replace_article(
     state: Data<AppState>,
+    principal: Principal,
     id: Path<i64>,
     body: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
     let id = id.into_inner();
     let input = body.0;
     let at = now();
     let article = state
         .db
         .write(move |conn| {
-            let write = input.validate(Some(&model::current(conn, id)?), at)?;
+            let current = model::current(conn, id)?;
+            let write = input.validate(Some(&current), at)?;
+            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
             model::update(conn, id, &write, at)?;
             model::current(conn, id)
         })
@@ -324,17 +301,20 @@ pub async fn replace_article(
     tag = "articles",
     params(("id" = i64, Path, description = "Article id")),
     request_body = ArticlePatch,
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = ArticleResponse),
-        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[patch("/articles/{id}")]
 pub async fn update_article(
     state: Data<AppState>,
+    principal: Principal,
     id: Path<i64>,
     body: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
     let id = id.into_inner();
     let patch = body.0;
     let at = now();
@@ -343,6 +323,7 @@ pub async fn update_article(
         .write(move |conn| {
             let current = model::current(conn, id)?;
             let write = patch.apply_to(&current).validate(Some(&current), at)?;
+            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
             model::update(conn, id, &write, at)?;
             model::current(conn, id)
         })
@@ -354,14 +335,57 @@ pub async fn update_article(
 #[utoipa::path(
     tag = "articles",
     params(("id" = i64, Path, description = "Article id")),
-    responses((status = 204, description = "Deleted"), BadRequest, NotFound, Unavailable)
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
     state: Data<AppState>,
+    principal: Principal,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let at = now();
+    state
+        .db
+        .write(move |conn| {
+            if !principal.allows(Permission::DeleteArticles) {
+                check_author_rules(&principal, Some(&model::current(conn, id)?), None, at)?;
+            }
+            model::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Staff (and tokens that may read content) see every article; everyone else, only
+/// what is published.
+fn audience(viewer: &Viewer) -> Audience {
+    if viewer.allows(Permission::ReadDrafts) { Audience::Staff } else { Audience::Public }
+}
+
+/// Whoever may publish may write anything. Authors may only write drafts, and only
+/// change or delete their own articles while those are still drafts.
+fn check_author_rules(
+    principal: &Principal,
+    current: Option<&Article>,
+    new_status: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    if principal.allows(Permission::PublishArticles) {
+        return Ok(());
+    }
+    if new_status.is_some_and(|status| status != Status::Draft.as_str()) {
+        return Err(ApiError::Forbidden("Authors can save drafts only; an editor publishes.".into()));
+    }
+    if let Some(current) = current {
+        if current.row.created_by.is_none() || current.row.created_by != principal.user_id() {
+            return Err(ApiError::Forbidden("Authors can change only their own articles.".into()));
+        }
+        if current.row.effective_status(now) != Status::Draft {
+            return Err(ApiError::Forbidden("The article is no longer a draft; an editor must change it.".into()));
+        }
+    }
+    Ok(())
 }

@@ -121,16 +121,10 @@ impl ArticlePatch {
             source_id: self.source_id.unwrap_or(row.source_id),
             source_url: self.source_url.unwrap_or_else(|| row.source_url.clone()),
             category_id: self.category_id.unwrap_or(row.category_id),
-            tags: self
-                .tags
-                .unwrap_or_else(|| current.tags.iter().map(|t| t.name.clone()).collect()),
+            tags: self.tags.unwrap_or_else(|| current.tags.iter().map(|t| t.name.clone()).collect()),
             status: self.status.unwrap_or_else(|| row.effective_status(now)),
-            published_at: self
-                .published_at
-                .unwrap_or(row.published_at.map(|t| t.and_utc())),
-            expires_at: self
-                .expires_at
-                .unwrap_or(row.expires_at.map(|t| t.and_utc())),
+            published_at: self.published_at.unwrap_or(row.published_at.map(|t| t.and_utc())),
+            expires_at: self.expires_at.unwrap_or(row.expires_at.map(|t| t.and_utc())),
             allow_rating: self.allow_rating.unwrap_or(row.allow_rating),
         }
     }
@@ -149,11 +143,7 @@ pub fn stored_cover(article: &Article) -> Option<CoverImage> {
 impl ArticleInput {
     /// Checks every field and returns the write to perform. `existing` is the article
     /// being replaced, if any: it decides the default slug and keeps its publication time.
-    pub fn validate(
-        self,
-        existing: Option<&Article>,
-        now: NaiveDateTime,
-    ) -> Result<ArticleWrite, ApiError> {
+    pub fn validate(self, existing: Option<&Article>, now: NaiveDateTime) -> Result<ArticleWrite, ApiError> {
         let mut checks = Checks::new();
         let title = checks.required_text("title", &self.title, MAX_TITLE, Lines::Single);
         let slug = match self.slug.as_deref().map(str::trim) {
@@ -172,20 +162,16 @@ impl ArticleInput {
             None => SlugChoice::FromTitle,
         };
         let summary = checks.text("summary", &self.summary, MAX_SUMMARY, Lines::Multi);
-        let body_html =
-            html::sanitize(&checks.text("body_html", &self.body_html, usize::MAX, Lines::Multi));
+        let body_html = html::sanitize(&checks.text("body_html", &self.body_html, usize::MAX, Lines::Multi));
         let cover = self.cover_image.as_ref();
-        let cover_url =
-            cover.and_then(|c| checks.optional_image_url("cover_image.url", Some(&c.url)));
+        let cover_url = cover.and_then(|c| checks.optional_image_url("cover_image.url", Some(&c.url)));
         if cover.is_some() && cover_url.is_none() && !checks.has_error("cover_image.url") {
             checks.error("cover_image.url", "must not be empty");
         }
         let published_at = self.published_at.map(stored_time);
         let expires_at = self.expires_at.map(stored_time);
         let published_at = match self.status {
-            Status::Published => published_at
-                .or_else(|| existing.and_then(|a| a.row.published_at))
-                .or(Some(now)),
+            Status::Published => published_at.or_else(|| existing.and_then(|a| a.row.published_at)).or(Some(now)),
             Status::Scheduled if published_at.is_none() => {
                 checks.error("published_at", "is required when status is scheduled");
                 None
@@ -197,10 +183,7 @@ impl ArticleInput {
         {
             checks.error("expires_at", "must be after published_at");
         }
-        for (field, id) in [
-            ("source_id", self.source_id),
-            ("category_id", self.category_id),
-        ] {
+        for (field, id) in [("source_id", self.source_id), ("category_id", self.category_id)] {
             if id.is_some_and(|id| id <= 0) {
                 checks.error(field, "must be a positive id");
             }
@@ -210,31 +193,15 @@ impl ArticleInput {
             summary,
             body_html,
             cover_url,
-            cover_alt: cover.and_then(|c| {
-                checks.optional_text("cover_image.alt", c.alt.as_deref(), MAX_ALT, Lines::Single)
-            }),
+            cover_alt: cover
+                .and_then(|c| checks.optional_text("cover_image.alt", c.alt.as_deref(), MAX_ALT, Lines::Single)),
             cover_caption: cover.and_then(|c| {
-                checks.optional_text(
-                    "cover_image.caption",
-                    c.caption.as_deref(),
-                    MAX_CAPTION,
-                    Lines::Multi,
-                )
+                checks.optional_text("cover_image.caption", c.caption.as_deref(), MAX_CAPTION, Lines::Multi)
             }),
             cover_credit: cover.and_then(|c| {
-                checks.optional_text(
-                    "cover_image.credit",
-                    c.credit.as_deref(),
-                    MAX_CREDIT,
-                    Lines::Single,
-                )
+                checks.optional_text("cover_image.credit", c.credit.as_deref(), MAX_CREDIT, Lines::Single)
             }),
-            author: checks.optional_text(
-                "author",
-                self.author.as_deref(),
-                MAX_AUTHOR,
-                Lines::Single,
-            ),
+            author: checks.optional_text("author", self.author.as_deref(), MAX_AUTHOR, Lines::Single),
             source_id: self.source_id,
             source_url: checks.optional_url("source_url", self.source_url.as_deref()),
             category_id: self.category_id,

@@ -174,11 +174,7 @@ fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
         Audience::Public => query
             .filter(articles::status.eq_any(RELEASED))
             .filter(articles::published_at.le(now))
-            .filter(
-                articles::expires_at
-                    .is_null()
-                    .or(articles::expires_at.gt(now)),
-            ),
+            .filter(articles::expires_at.is_null().or(articles::expires_at.gt(now))),
     }
 }
 
@@ -186,12 +182,12 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
     let mut query = visible_to(filter.audience, now);
     query = match filter.status {
         None => query,
-        Some(Status::Published) => query
-            .filter(articles::status.eq_any(RELEASED))
-            .filter(articles::published_at.le(now)),
-        Some(Status::Scheduled) => query
-            .filter(articles::status.eq_any(RELEASED))
-            .filter(articles::published_at.gt(now)),
+        Some(Status::Published) => {
+            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.le(now))
+        }
+        Some(Status::Scheduled) => {
+            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.gt(now))
+        }
         Some(other) => query.filter(articles::status.eq(other.as_str())),
     };
     if let Some(source_id) = filter.source_id {
@@ -213,17 +209,9 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
     query
 }
 
-pub fn find(
-    conn: &mut DbConnection,
-    id: i64,
-    audience: Audience,
-    now: NaiveDateTime,
-) -> Result<Article, ApiError> {
-    let row = visible_to(audience, now)
-        .filter(articles::id.eq(id))
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?;
+pub fn find(conn: &mut DbConnection, id: i64, audience: Audience, now: NaiveDateTime) -> Result<Article, ApiError> {
+    let row =
+        visible_to(audience, now).filter(articles::id.eq(id)).select(ArticleRow::as_select()).first(conn).optional()?;
     one(conn, row)
 }
 
@@ -257,21 +245,14 @@ pub fn list(
     let query = filtered(filter, now).select(ArticleRow::as_select());
     // Undated articles (drafts) sort last either way; the id breaks ties so pages never overlap.
     let query = match filter.sort {
-        Sort::NewestFirst => query.order((
-            articles::published_at.is_null(),
-            articles::published_at.desc(),
-            articles::id.desc(),
-        )),
-        Sort::OldestFirst => query.order((
-            articles::published_at.is_null(),
-            articles::published_at.asc(),
-            articles::id.asc(),
-        )),
+        Sort::NewestFirst => {
+            query.order((articles::published_at.is_null(), articles::published_at.desc(), articles::id.desc()))
+        }
+        Sort::OldestFirst => {
+            query.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
+        }
     };
-    let rows = query
-        .limit(paging.per_page)
-        .offset(paging.offset())
-        .load(conn)?;
+    let rows = query.limit(paging.per_page).offset(paging.offset()).load(conn)?;
     Ok((embed(conn, rows)?, total))
 }
 
@@ -324,9 +305,7 @@ pub fn create(
         });
         match inserted {
             Ok(id) => break id,
-            Err(e) if is_slug_clash(&e) && write.slug == SlugChoice::FromTitle && attempts < 10 => {
-                attempts += 1
-            }
+            Err(e) if is_slug_clash(&e) && write.slug == SlugChoice::FromTitle && attempts < 10 => attempts += 1,
             Err(e) if is_slug_clash(&e) => return Err(slug_taken()),
             Err(e) => return Err(e.into()),
         }
@@ -335,12 +314,7 @@ pub fn create(
     Ok(id)
 }
 
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    write: &ArticleWrite,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
+pub fn update(conn: &mut DbConnection, id: i64, write: &ArticleWrite, now: NaiveDateTime) -> Result<(), ApiError> {
     check_references(conn, &write.fields)?;
     let current_slug: String = articles::table
         .find(id)
@@ -348,26 +322,11 @@ pub fn update(
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("article"))?;
-    let slug = choose_slug(
-        conn,
-        &write.slug,
-        &write.fields.title,
-        Some((id, current_slug)),
-    )?;
+    let slug = choose_slug(conn, &write.slug, &write.fields.title, Some((id, current_slug)))?;
     diesel::update(articles::table.find(id))
-        .set((
-            &write.fields,
-            articles::slug.eq(&slug),
-            articles::updated_at.eq(now),
-        ))
+        .set((&write.fields, articles::slug.eq(&slug), articles::updated_at.eq(now)))
         .execute(conn)
-        .map_err(|e| {
-            if is_slug_clash(&e) {
-                slug_taken()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| if is_slug_clash(&e) { slug_taken() } else { e.into() })?;
     tags::set_for_article(conn, id, &write.tags)
 }
 
@@ -383,24 +342,14 @@ fn check_references(conn: &mut DbConnection, fields: &ArticleFields) -> Result<(
     if let Some(id) = fields.source_id
         && !sources::exists(conn, id)?
     {
-        errors.push(FieldError::new(
-            "source_id",
-            format!("there is no source {id}"),
-        ));
+        errors.push(FieldError::new("source_id", format!("there is no source {id}")));
     }
     if let Some(id) = fields.category_id
         && !categories::exists(conn, id)?
     {
-        errors.push(FieldError::new(
-            "category_id",
-            format!("there is no category {id}"),
-        ));
+        errors.push(FieldError::new("category_id", format!("there is no category {id}")));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
 /// The slug to store. `existing` is the article being updated, with its current slug.
@@ -412,15 +361,10 @@ fn choose_slug(
 ) -> Result<String, ApiError> {
     let own_id = existing.as_ref().map(|(id, _)| *id);
     match choice {
-        SlugChoice::Keep => Ok(existing
-            .map(|(_, slug)| slug)
-            .unwrap_or_else(|| slug::slugify(title))),
+        SlugChoice::Keep => Ok(existing.map(|(_, slug)| slug).unwrap_or_else(|| slug::slugify(title))),
         SlugChoice::Explicit(wanted) => {
-            let holder: Option<i64> = articles::table
-                .filter(articles::slug.eq(wanted))
-                .select(articles::id)
-                .first(conn)
-                .optional()?;
+            let holder: Option<i64> =
+                articles::table.filter(articles::slug.eq(wanted)).select(articles::id).first(conn).optional()?;
             match holder {
                 Some(holder) if Some(holder) != own_id => Err(slug_taken()),
                 _ => Ok(wanted.clone()),
@@ -433,11 +377,7 @@ fn choose_slug(
             };
             lock_slug_family(conn, &base)?;
             let taken: Vec<String> = articles::table
-                .filter(
-                    articles::slug
-                        .eq(&base)
-                        .or(articles::slug.like(format!("{base}-%"))),
-                )
+                .filter(articles::slug.eq(&base).or(articles::slug.like(format!("{base}-%"))))
                 .select(articles::slug)
                 .load(conn)?;
             Ok(slug::first_free(&base, &taken))
@@ -451,9 +391,9 @@ fn choose_slug(
 fn lock_slug_family(conn: &mut DbConnection, base: &str) -> Result<(), ApiError> {
     if let DbConnection::Postgres(pg) = conn {
         // FNV-1a: a hash that is the same in every process.
-        let key = base.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let key = base
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<diesel::sql_types::BigInt, _>(key as i64)
             .execute(pg)?;

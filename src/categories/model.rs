@@ -18,19 +18,11 @@ pub struct CategorySummary {
 }
 
 pub fn exists(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
-    Ok(categories::table
-        .find(id)
-        .select(categories::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some())
+    Ok(categories::table.find(id).select(categories::id).first::<i64>(conn).optional()?.is_some())
 }
 
 /// The categories with these ids, for embedding in articles: one query for any number.
-pub fn by_ids(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<HashMap<i64, CategorySummary>, ApiError> {
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, CategorySummary>, ApiError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -64,8 +56,5 @@ pub fn find_or_create(
         .on_conflict(categories::slug)
         .do_nothing()
         .execute(c))?;
-    Ok(categories::table
-        .filter(categories::slug.eq(slug))
-        .select(categories::id)
-        .first(conn)?)
+    Ok(categories::table.filter(categories::slug.eq(slug)).select(categories::id).first(conn)?)
 }

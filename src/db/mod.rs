@@ -56,10 +56,7 @@ impl DatabaseTarget {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_owned()));
         }
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() {
                 return Err("DATABASE_URL names no SQLite file".into());
             }
@@ -93,12 +90,11 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.target {
-            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
-                .map(DbConnection::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseTarget::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgres).map_err(r2d2::Error::ConnectionError)
+            }
             DatabaseTarget::Sqlite(path) => {
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; NORMAL sync keeps every commit
                 // across a process crash (only a power cut can lose the last ones);
                 // the busy timeout makes a second process wait instead of failing.
@@ -115,8 +111,7 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -138,9 +133,7 @@ pub struct Db {
 
 impl Db {
     pub fn connect(target: &DatabaseTarget, pool_size: u32) -> Result<Self, String> {
-        let manager = ConnectionManager {
-            target: target.clone(),
-        };
+        let manager = ConnectionManager { target: target.clone() };
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
@@ -155,11 +148,7 @@ impl Db {
             DatabaseTarget::Sqlite(_) => build(1)?,
             DatabaseTarget::Postgres(_) => read.clone(),
         };
-        Ok(Self {
-            read,
-            write,
-            target: target.clone(),
-        })
+        Ok(Self { read, write, target: target.clone() })
     }
 
     pub fn target(&self) -> &DatabaseTarget {
@@ -187,18 +176,12 @@ impl Db {
     }
 
     /// Blocking access for the command line and start-up, outside any request.
-    pub fn write_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>) -> Result<T, ApiError> {
         (*self.write.get()?).transaction(f)
     }
 
     pub fn run_migrations(&self) -> Result<Vec<String>, String> {
-        let mut conn = self
-            .write
-            .get()
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let mut conn = self.write.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
         run_migrations(&mut conn)
     }
 
@@ -218,9 +201,7 @@ fn pending_migrations<C>(conn: &mut C) -> Result<usize, String>
 where
     C: MigrationHarness<<C as Connection>::Backend> + Connection + PendingSource,
 {
-    conn.pending_migrations(C::migrations())
-        .map(|p| p.len())
-        .map_err(|e| e.to_string())
+    conn.pending_migrations(C::migrations()).map(|p| p.len()).map_err(|e| e.to_string())
 }
 
 /// Each backend's own embedded migrations.
@@ -242,17 +223,14 @@ impl PendingSource for PgConnection {
 
 fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConnection::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect())
+        }
         DbConnection::Postgres(c) => {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-                .map_err(|e| e.to_string())?;
-            let result = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.iter().map(ToString::to_string).collect());
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                .map_err(|e| e.to_string())?;
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).map_err(|e| e.to_string())?;
+            let result =
+                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).map_err(|e| e.to_string())?;
             result
         }
     };

@@ -74,3 +74,65 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(sources, categories, tags, articles, article_tags);
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Nullable<Text>,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        token_version -> BigInt,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_prefix -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_by -> Nullable<BigInt>,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    instance_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens);

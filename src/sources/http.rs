@@ -5,15 +5,16 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::model::{self, SourceFields, SourceWithCount};
+use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, nullable};
 use crate::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::pagination::{ListResponse, Paging};
+use crate::pagination::{ListResponse, PageQuery};
 use crate::startup::AppState;
 use crate::validation::{Checks, Lines};
 
@@ -109,32 +110,19 @@ impl SourcePatch {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SourceListQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 100000)]
-    pub page: Option<i64>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<i64>,
-}
-
 /// List sources by name.
 #[utoipa::path(
     tag = "sources",
-    params(SourceListQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of sources", body = ListResponse<SourceResponse>), BadRequest, Unavailable)
 )]
 #[get("/sources")]
 pub async fn list_sources(
     state: Data<AppState>,
-    query: Query<SourceListQuery>,
+    query: Query<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let mut checks = Checks::new();
-    let paging = Paging::check(query.page, query.per_page, &mut checks);
-    checks.finish()?;
+    let paging = query.paging()?;
     let (items, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
     let data = items.into_iter().map(SourceResponse::from).collect();
     Ok(ListResponse::new(data, paging, total).respond(&req))
@@ -157,27 +145,24 @@ pub async fn get_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResp
 #[utoipa::path(
     tag = "sources",
     request_body = SourceInput,
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = SourceResponse,
          headers(("Location" = String, description = "URL of the new source"))),
-        BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[post("/sources")]
 pub async fn create_source(
     state: Data<AppState>,
+    principal: Principal,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSources)?;
     let fields = body.0.validate()?;
-    let source = state
-        .db
-        .write(move |conn| model::create(conn, &fields))
-        .await?;
+    let source = state.db.write(move |conn| model::create(conn, &fields)).await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/sources/{}", source.source.id),
-        ))
+        .insert_header((header::LOCATION, format!("/api/v1/sources/{}", source.source.id)))
         .json(SourceResponse::from(source)))
 }
 
@@ -186,23 +171,23 @@ pub async fn create_source(
     tag = "sources",
     params(("id" = i64, Path, description = "Source id")),
     request_body = SourceInput,
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = SourceResponse),
-        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[put("/sources/{id}")]
 pub async fn replace_source(
     state: Data<AppState>,
+    principal: Principal,
     id: Path<i64>,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSources)?;
     let id = id.into_inner();
     let fields = body.0.validate()?;
-    let source = state
-        .db
-        .write(move |conn| model::update(conn, id, &fields))
-        .await?;
+    let source = state.db.write(move |conn| model::update(conn, id, &fields)).await?;
     Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
 }
 
@@ -211,17 +196,20 @@ pub async fn replace_source(
     tag = "sources",
     params(("id" = i64, Path, description = "Source id")),
     request_body = SourcePatch,
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = SourceResponse),
-        BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[patch("/sources/{id}")]
 pub async fn update_source(
     state: Data<AppState>,
+    principal: Principal,
     id: Path<i64>,
     body: ApiJson<SourcePatch>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSources)?;
     let id = id.into_inner();
     let patch = body.0;
     let source = state
@@ -238,15 +226,21 @@ pub async fn update_source(
 #[utoipa::path(
     tag = "sources",
     params(("id" = i64, Path, description = "Source id")),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "Articles still cite the source; nothing was deleted",
          body = crate::error::Problem, content_type = "application/problem+json"),
-        BadRequest, NotFound, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable
     )
 )]
 #[delete("/sources/{id}")]
-pub async fn delete_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_source(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSources)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -48,29 +48,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<SourceWithCount, ApiErro
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("source"))?;
-    let article_count = articles::table
-        .filter(articles::source_id.eq(id))
-        .count()
-        .get_result(conn)?;
-    Ok(SourceWithCount {
-        source,
-        article_count,
-    })
+    let article_count = articles::table.filter(articles::source_id.eq(id)).count().get_result(conn)?;
+    Ok(SourceWithCount { source, article_count })
 }
 
 pub fn exists(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
-    Ok(sources::table
-        .find(id)
-        .select(sources::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some())
+    Ok(sources::table.find(id).select(sources::id).first::<i64>(conn).optional()?.is_some())
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    paging: Paging,
-) -> Result<(Vec<SourceWithCount>, i64), ApiError> {
+pub fn list(conn: &mut DbConnection, paging: Paging) -> Result<(Vec<SourceWithCount>, i64), ApiError> {
     let total = sources::table.count().get_result(conn)?;
     let page: Vec<Source> = sources::table
         .select(Source::as_select())
@@ -88,10 +74,7 @@ pub fn list(
         .collect();
     let items = page
         .into_iter()
-        .map(|source| SourceWithCount {
-            article_count: counts.get(&source.id).copied().unwrap_or(0),
-            source,
-        })
+        .map(|source| SourceWithCount { article_count: counts.get(&source.id).copied().unwrap_or(0), source })
         .collect();
     Ok((items, total))
 }
@@ -114,22 +97,14 @@ pub fn create(conn: &mut DbConnection, fields: &SourceFields) -> Result<SourceWi
     ensure_name_free(conn, &fields.name, None)?;
     let at = now();
     let id: i64 = on_backend!(conn, |c| diesel::insert_into(sources::table)
-        .values((
-            fields,
-            sources::created_at.eq(at),
-            sources::updated_at.eq(at)
-        ))
+        .values((fields, sources::created_at.eq(at), sources::updated_at.eq(at)))
         .returning(sources::id)
         .get_result(c))
     .map_err(name_conflict)?;
     find(conn, id)
 }
 
-pub fn update(
-    conn: &mut DbConnection,
-    id: i64,
-    fields: &SourceFields,
-) -> Result<SourceWithCount, ApiError> {
+pub fn update(conn: &mut DbConnection, id: i64, fields: &SourceFields) -> Result<SourceWithCount, ApiError> {
     ensure_name_free(conn, &fields.name, Some(id))?;
     let updated = diesel::update(sources::table.find(id))
         .set((fields, sources::updated_at.eq(now())))
@@ -157,16 +132,9 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn ensure_name_free(
-    conn: &mut DbConnection,
-    name: &str,
-    except: Option<i64>,
-) -> Result<(), ApiError> {
-    let holder: Option<i64> = sources::table
-        .filter(sources::name.eq(name))
-        .select(sources::id)
-        .first(conn)
-        .optional()?;
+fn ensure_name_free(conn: &mut DbConnection, name: &str, except: Option<i64>) -> Result<(), ApiError> {
+    let holder: Option<i64> =
+        sources::table.filter(sources::name.eq(name)).select(sources::id).first(conn).optional()?;
     match holder {
         Some(holder) if Some(holder) != except => Err(name_taken()),
         _ => Ok(()),
@@ -180,10 +148,7 @@ fn name_taken() -> ApiError {
 /// Two writers racing for one name: the unique index decides, the loser gets a 409.
 fn name_conflict(e: diesel::result::Error) -> ApiError {
     match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => name_taken(),
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => name_taken(),
         other => other.into(),
     }
 }

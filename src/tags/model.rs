@@ -25,50 +25,29 @@ pub struct TagName {
 }
 
 /// Makes `names` the article's tags, creating the tags that do not exist yet.
-pub fn set_for_article(
-    conn: &mut DbConnection,
-    article_id: i64,
-    names: &[TagName],
-) -> Result<(), ApiError> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
-        .execute(conn)?;
+pub fn set_for_article(conn: &mut DbConnection, article_id: i64, names: &[TagName]) -> Result<(), ApiError> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
     if names.is_empty() {
         return Ok(());
     }
-    let new_tags: Vec<_> = names
-        .iter()
-        .map(|t| (tags::name.eq(&t.name), tags::slug.eq(&t.slug)))
-        .collect();
+    let new_tags: Vec<_> = names.iter().map(|t| (tags::name.eq(&t.name), tags::slug.eq(&t.slug))).collect();
     on_backend!(conn, |c| diesel::insert_into(tags::table)
         .values(&new_tags)
         .on_conflict(tags::slug)
         .do_nothing()
         .execute(c))?;
     let slugs: Vec<&str> = names.iter().map(|t| t.slug.as_str()).collect();
-    let ids: Vec<i64> = tags::table
-        .filter(tags::slug.eq_any(&slugs))
-        .select(tags::id)
-        .load(conn)?;
+    let ids: Vec<i64> = tags::table.filter(tags::slug.eq_any(&slugs)).select(tags::id).load(conn)?;
     let links: Vec<_> = ids
         .into_iter()
-        .map(|tag_id| {
-            (
-                article_tags::article_id.eq(article_id),
-                article_tags::tag_id.eq(tag_id),
-            )
-        })
+        .map(|tag_id| (article_tags::article_id.eq(article_id), article_tags::tag_id.eq(tag_id)))
         .collect();
-    on_backend!(conn, |c| diesel::insert_into(article_tags::table)
-        .values(&links)
-        .execute(c))?;
+    on_backend!(conn, |c| diesel::insert_into(article_tags::table).values(&links).execute(c))?;
     Ok(())
 }
 
 /// The tags of each of these articles, by name: one query for any number of articles.
-pub fn for_articles(
-    conn: &mut DbConnection,
-    article_ids: &[i64],
-) -> Result<HashMap<i64, Vec<Tag>>, ApiError> {
+pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<HashMap<i64, Vec<Tag>>, ApiError> {
     let mut by_article: HashMap<i64, Vec<Tag>> = HashMap::new();
     if article_ids.is_empty() {
         return Ok(by_article);

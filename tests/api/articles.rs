@@ -39,52 +39,28 @@ async fn an_article_carries_every_field_and_embeds_its_source() {
     assert_eq!(created.status, 201, "{}", created.body);
     let article = &created.body;
     let id = article["id"].as_i64().unwrap();
-    assert_eq!(
-        created.header("location"),
-        Some(format!("/api/v1/articles/{id}").as_str())
-    );
-    assert_eq!(
-        article["slug"],
-        "ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo-cua-cac-cap-chinh-quyen"
-    );
+    assert_eq!(created.header("location"), Some(format!("/api/v1/articles/{id}").as_str()));
+    assert_eq!(article["slug"], "ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo-cua-cac-cap-chinh-quyen");
     assert_eq!(article["cover_image"]["credit"], "Bình Phước");
     assert_eq!(article["source"]["name"], "Đoàn Tứ");
     assert_eq!(article["source"]["url"], "https://nguon.example.vn");
     assert_eq!(article["category"]["slug"], "thoi-su");
-    let tags: Vec<&str> = article["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let tags: Vec<&str> = article["tags"].as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect();
     assert_eq!(tags.len(), 2, "tags are deduplicated by slug: {tags:?}");
     assert!(tags.contains(&"dan-van-kheo") && tags.contains(&"chinh-quyen"));
     assert_eq!(article["status"], "published");
     assert_eq!(article["published_at"], published_at.as_str());
     assert_eq!(article["view_count"], 0);
-    assert_eq!(
-        article["rating"],
-        json!({"total_points": 0, "count": 0, "average": null})
-    );
+    assert_eq!(article["rating"], json!({"total_points": 0, "count": 0, "average": null}));
     assert!(article["created_at"].as_str().unwrap().ends_with('Z'));
 
     let by_id = app.get(&format!("/api/v1/articles/{id}")).await;
     assert_eq!(by_id.status, 200);
     assert_eq!(&by_id.body, article);
-    let by_slug = app
-        .get(&format!(
-            "/api/v1/articles/by-slug/{}",
-            article["slug"].as_str().unwrap()
-        ))
-        .await;
+    let by_slug = app.get(&format!("/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap())).await;
     assert_eq!(by_slug.status, 200);
     assert_eq!(by_slug.body["id"], id);
-    assert_eq!(
-        app.get(&format!("/api/v1/sources/{}", source["id"]))
-            .await
-            .body["article_count"],
-        1
-    );
+    assert_eq!(app.get(&format!("/api/v1/sources/{}", source["id"])).await.body["article_count"], 1);
 }
 
 #[actix_web::test]
@@ -101,24 +77,15 @@ async fn slugs_are_made_from_titles_and_stay_unique() {
     assert_eq!(decomposed["title"], "Dân vận khéo", "text is stored in NFC");
     assert_eq!(decomposed["slug"], "dan-van-kheo");
 
-    let explicit = app
-        .create_article(json!({"title": "Tin khác", "slug": "tin-rieng"}))
-        .await;
+    let explicit = app.create_article(json!({"title": "Tin khác", "slug": "tin-rieng"})).await;
     assert_eq!(explicit["slug"], "tin-rieng");
 
-    let clash = app
-        .post(
-            "/api/v1/articles",
-            &json!({"title": "Tin", "slug": "dong-xoai-don-tet"}),
-        )
-        .await;
+    let clash = app.post("/api/v1/articles", &json!({"title": "Tin", "slug": "dong-xoai-don-tet"})).await;
     clash.assert_problem(409);
     assert_eq!(clash.error_fields(), ["slug"]);
 
     for bad in ["Có Dấu", "a--b", "../etc/passwd", "-x", ""] {
-        let reply = app
-            .post("/api/v1/articles", &json!({"title": "Tin", "slug": bad}))
-            .await;
+        let reply = app.post("/api/v1/articles", &json!({"title": "Tin", "slug": bad})).await;
         reply.assert_problem(400);
         assert_eq!(reply.error_fields(), ["slug"], "slug {bad:?}");
     }
@@ -141,13 +108,8 @@ async fn editing_a_title_keeps_the_slug_and_links_working() {
 
     let renamed = app.patch(&path, &json!({"slug": "tieu-de-moi"})).await;
     assert_eq!(renamed.body["slug"], "tieu-de-moi");
-    app.get("/api/v1/articles/by-slug/tieu-de-cu")
-        .await
-        .assert_problem(404);
-    assert_eq!(
-        app.get("/api/v1/articles/by-slug/tieu-de-moi").await.status,
-        200
-    );
+    app.get("/api/v1/articles/by-slug/tieu-de-cu").await.assert_problem(404);
+    assert_eq!(app.get("/api/v1/articles/by-slug/tieu-de-moi").await.status, 200);
 }
 
 #[actix_web::test]
@@ -156,46 +118,27 @@ async fn only_published_articles_inside_their_window_are_public() {
     let draft = app.create_article(json!({"title": "Bản nháp"})).await;
     assert_eq!(draft["status"], "draft");
     let future = app
-        .create_article(
-            json!({"title": "Sắp đăng", "status": "scheduled", "published_at": at(Span::days(1))}),
-        )
+        .create_article(json!({"title": "Sắp đăng", "status": "scheduled", "published_at": at(Span::days(1))}))
         .await;
     let expired = app
         .create_article(json!({"title": "Hết hạn", "status": "published",
                                "published_at": at(Span::days(-2)), "expires_at": at(Span::days(-1))}))
         .await;
-    let archived = app
-        .create_article(json!({"title": "Lưu trữ", "status": "archived"}))
-        .await;
+    let archived = app.create_article(json!({"title": "Lưu trữ", "status": "archived"})).await;
     let published_later = app
-        .create_article(
-            json!({"title": "Đăng sau", "status": "published", "published_at": at(Span::hours(5))}),
-        )
+        .create_article(json!({"title": "Đăng sau", "status": "published", "published_at": at(Span::hours(5))}))
         .await;
-    assert_eq!(
-        published_later["status"], "scheduled",
-        "a future publication reads as scheduled"
-    );
+    assert_eq!(published_later["status"], "scheduled", "a future publication reads as scheduled");
     let live = app.publish("Đang hiển thị").await;
 
     for hidden in [&draft, &future, &expired, &archived, &published_later] {
-        app.get(&format!("/api/v1/articles/{}", hidden["id"]))
-            .await
-            .assert_problem(404);
-        app.get(&format!(
-            "/api/v1/articles/by-slug/{}",
-            hidden["slug"].as_str().unwrap()
-        ))
-        .await
-        .assert_problem(404);
+        app.get(&format!("/api/v1/articles/{}", hidden["id"])).await.assert_problem(404);
+        app.get(&format!("/api/v1/articles/by-slug/{}", hidden["slug"].as_str().unwrap())).await.assert_problem(404);
     }
     let list = app.get("/api/v1/articles").await;
     assert_eq!(list.body["meta"]["total"], 1);
     assert_eq!(list.body["data"][0]["id"], live["id"]);
-    assert_eq!(
-        app.get("/api/v1/articles?status=draft").await.body["meta"]["total"],
-        0
-    );
+    assert_eq!(app.get("/api/v1/articles?status=draft").await.body["meta"]["total"], 0);
 }
 
 #[actix_web::test]
@@ -234,22 +177,9 @@ async fn body_html_is_sanitized_on_write() {
                           <table><tbody><tr><td>ô</td></tr></tbody></table><iframe src=\"https://evil.example\"></iframe>"
         }))
         .await;
-    let stored = app
-        .get(&format!("/api/v1/articles/{}", article["id"]))
-        .await
-        .body["body_html"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for gone in [
-        "<script",
-        "onclick",
-        "onerror",
-        "javascript:",
-        "alert",
-        "iframe",
-        "steal",
-    ] {
+    let stored =
+        app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["body_html"].as_str().unwrap().to_owned();
+    for gone in ["<script", "onclick", "onerror", "javascript:", "alert", "iframe", "steal"] {
         assert!(!stored.contains(gone), "{gone} survived: {stored}");
     }
     for kept in [
@@ -280,12 +210,7 @@ async fn put_replaces_patch_merges_and_delete_removes() {
         .await;
     let path = format!("/api/v1/articles/{}", article["id"]);
 
-    let patched = app
-        .patch(
-            &path,
-            &json!({"author": null, "tags": ["c"], "summary": "Tóm tắt"}),
-        )
-        .await;
+    let patched = app.patch(&path, &json!({"author": null, "tags": ["c"], "summary": "Tóm tắt"})).await;
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.body["author"], Value::Null);
     assert_eq!(patched.body["summary"], "Tóm tắt");
@@ -293,34 +218,21 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     assert_eq!(patched.body["cover_image"]["url"], "/uploads/anh.jpg");
     assert_eq!(patched.body["tags"].as_array().unwrap().len(), 1);
 
-    let replaced = app
-        .put(&path, &json!({"title": "Thay thế", "status": "published"}))
-        .await;
+    let replaced = app.put(&path, &json!({"title": "Thay thế", "status": "published"})).await;
     assert_eq!(replaced.status, 200);
     assert_eq!(replaced.body["source"], Value::Null);
     assert_eq!(replaced.body["cover_image"], Value::Null);
     assert_eq!(replaced.body["tags"], json!([]));
-    assert_eq!(
-        replaced.body["slug"], "goc",
-        "a replace without a slug keeps the old one"
-    );
+    assert_eq!(replaced.body["slug"], "goc", "a replace without a slug keeps the old one");
     assert!(replaced.body["published_at"].is_string());
     assert!(replaced.body["updated_at"].as_str() >= article["updated_at"].as_str());
 
     assert_eq!(app.delete(&path).await.status, 204);
     app.get(&path).await.assert_problem(404);
     app.delete(&path).await.assert_problem(404);
-    app.put(&path, &json!({"title": "x"}))
-        .await
-        .assert_problem(404);
-    app.patch(&path, &json!({"title": "x"}))
-        .await
-        .assert_problem(404);
-    assert_eq!(
-        app.count_rows("article_tags"),
-        0,
-        "tag links go with the article"
-    );
+    app.put(&path, &json!({"title": "x"})).await.assert_problem(404);
+    app.patch(&path, &json!({"title": "x"})).await.assert_problem(404);
+    assert_eq!(app.count_rows("article_tags"), 0, "tag links go with the article");
 }
 
 #[actix_web::test]
@@ -343,12 +255,7 @@ async fn lists_page_filter_and_sort() {
     let first = app.get("/api/v1/articles?per_page=2").await;
     assert_eq!(first.status, 200);
     let titles = |reply: &crate::helpers::Reply| -> Vec<String> {
-        reply.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["title"].as_str().unwrap().to_owned())
-            .collect()
+        reply.body["data"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(titles(&first), ["Tin ngày 5", "Tin ngày 4"]);
     assert_eq!(
@@ -357,10 +264,7 @@ async fn lists_page_filter_and_sort() {
     );
     assert_eq!(first.header("x-total-count"), Some("5"));
     let link = first.header("link").unwrap();
-    assert!(
-        link.contains("</api/v1/articles?per_page=2&page=2>; rel=\"next\""),
-        "{link}"
-    );
+    assert!(link.contains("</api/v1/articles?per_page=2&page=2>; rel=\"next\""), "{link}");
     assert!(link.contains("page=3>; rel=\"last\""), "{link}");
 
     let last = app.get("/api/v1/articles?per_page=2&page=3").await;
@@ -368,35 +272,20 @@ async fn lists_page_filter_and_sort() {
     let beyond = app.get("/api/v1/articles?per_page=2&page=9").await;
     assert_eq!(beyond.body["data"], json!([]));
 
-    let oldest = app
-        .get("/api/v1/articles?sort=published_at&per_page=1")
-        .await;
+    let oldest = app.get("/api/v1/articles?sort=published_at&per_page=1").await;
     assert_eq!(titles(&oldest), ["Tin ngày 1"]);
-    let by_source = app
-        .get(&format!("/api/v1/articles?source_id={}", source["id"]))
-        .await;
+    let by_source = app.get(&format!("/api/v1/articles?source_id={}", source["id"])).await;
     assert_eq!(titles(&by_source), ["Tin ngày 4", "Tin ngày 2"]);
-    let by_category = app
-        .get(&format!("/api/v1/articles?category_id={category}"))
-        .await;
+    let by_category = app.get(&format!("/api/v1/articles?category_id={category}")).await;
     assert_eq!(titles(&by_category), ["Tin ngày 2", "Tin ngày 1"]);
     let by_tag = app.get("/api/v1/articles?tag=nong-nghiep").await;
     assert_eq!(titles(&by_tag), ["Tin ngày 3"]);
-    let by_status = app
-        .get("/api/v1/articles?status=published&tag=nong-nghiep")
-        .await;
+    let by_status = app.get("/api/v1/articles?status=published&tag=nong-nghiep").await;
     assert_eq!(titles(&by_status), ["Tin ngày 3"]);
-    assert_eq!(
-        app.get("/api/v1/articles?tag=khong-co").await.body["meta"]["total"],
-        0
-    );
+    assert_eq!(app.get("/api/v1/articles?tag=khong-co").await.body["meta"]["total"], 0);
 
-    app.get("/api/v1/articles?sort=title")
-        .await
-        .assert_problem(400);
-    app.get("/api/v1/articles?status=deleted")
-        .await
-        .assert_problem(400);
+    app.get("/api/v1/articles?sort=title").await.assert_problem(400);
+    app.get("/api/v1/articles?status=deleted").await.assert_problem(400);
 }
 
 #[actix_web::test]
@@ -420,31 +309,19 @@ async fn invalid_articles_are_rejected_field_by_field_and_change_nothing() {
     reply.assert_problem(400);
     let mut fields = reply.error_fields();
     fields.sort();
-    assert_eq!(
-        fields,
-        [
-            "cover_image.url",
-            "published_at",
-            "source_url",
-            "summary",
-            "tags[0]",
-            "tags[1]",
-            "title"
-        ]
-    );
+    assert_eq!(fields, ["cover_image.url", "published_at", "source_url", "summary", "tags[0]", "tags[1]", "title"]);
 
-    let unknown_refs = app
-        .post(
-            "/api/v1/articles",
-            &json!({"title": "Tin", "source_id": 999, "category_id": 998}),
-        )
-        .await;
+    let unknown_refs =
+        app.post("/api/v1/articles", &json!({"title": "Tin", "source_id": 999, "category_id": 998})).await;
     unknown_refs.assert_problem(400);
     assert_eq!(unknown_refs.error_fields(), ["source_id", "category_id"]);
 
     let backwards = app
-        .post("/api/v1/articles", &json!({"title": "Tin", "status": "published",
-                                           "published_at": at(Span::days(-1)), "expires_at": at(Span::days(-2))}))
+        .post(
+            "/api/v1/articles",
+            &json!({"title": "Tin", "status": "published",
+                                           "published_at": at(Span::days(-1)), "expires_at": at(Span::days(-2))}),
+        )
         .await;
     assert_eq!(backwards.error_fields(), ["expires_at"]);
     assert_eq!(app.count_rows("articles"), 0);
@@ -457,21 +334,14 @@ async fn concurrent_writes_all_succeed() {
     let writes = (0..40).map(|i| {
         let app = &app;
         async move {
-            app.post(
-                "/api/v1/articles",
-                &json!({"title": "Cùng tiêu đề", "tags": [format!("t{}", i % 3)]}),
-            )
-            .await
+            app.post("/api/v1/articles", &json!({"title": "Cùng tiêu đề", "tags": [format!("t{}", i % 3)]})).await
         }
     });
     let replies = futures_util::future::join_all(writes).await;
     for reply in &replies {
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
-    let mut slugs: Vec<&str> = replies
-        .iter()
-        .map(|r| r.body["slug"].as_str().unwrap())
-        .collect();
+    let mut slugs: Vec<&str> = replies.iter().map(|r| r.body["slug"].as_str().unwrap()).collect();
     slugs.sort();
     slugs.dedup();
     assert_eq!(slugs.len(), 40, "every article got its own slug");

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{TestApp, fresh_database};
+use crate::helpers::{TestApp, fresh_database, serve};
 
 fn newsdesk(database_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_newsdesk"))
@@ -17,32 +17,16 @@ fn newsdesk(database_url: &str, args: &[&str]) -> std::process::Output {
 async fn seed_demo_fills_an_empty_database_once() {
     let (url, _database) = fresh_database();
     let first = newsdesk(&url, &["seed", "demo"]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let again = newsdesk(&url, &["seed", "demo"]);
     assert!(again.status.success());
 
     let app = TestApp::spawn().await;
     let target = newsdesk::db::DatabaseTarget::parse(&url).unwrap();
-    let db = newsdesk::db::Db::connect(&target, 2).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let settings = newsdesk::config::Settings::for_database(target);
-    actix_web::rt::spawn(newsdesk::startup::run(listener, db, &settings).unwrap());
-    let seeded = app
-        .send(
-            app.client
-                .get(format!("http://127.0.0.1:{port}/api/v1/articles")),
-        )
-        .await;
+    let address = serve(&url, newsdesk::config::Settings::for_database(target));
+    let seeded = app.send(app.client.get(format!("{address}/api/v1/articles"))).await;
     assert_eq!(seeded.status, 200);
-    assert_eq!(
-        seeded.body["meta"]["total"], 4,
-        "four demo articles are public; a second run added none"
-    );
+    assert_eq!(seeded.body["meta"]["total"], 4, "four demo articles are public; a second run added none");
     assert!(seeded.body["data"][0]["source"]["name"].is_string());
 }
 
@@ -50,10 +34,7 @@ async fn seed_demo_fills_an_empty_database_once() {
 fn openapi_prints_the_document_and_bad_settings_stop_start_up() {
     let printed = newsdesk("newsdesk.db", &["openapi"]);
     assert!(printed.status.success());
-    assert_eq!(
-        String::from_utf8(printed.stdout).unwrap(),
-        newsdesk::startup::openapi_json()
-    );
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), newsdesk::startup::openapi_json());
 
     let bad_url = newsdesk("mysql://localhost/x", &["migrate"]);
     assert!(!bad_url.status.success());

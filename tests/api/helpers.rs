@@ -11,14 +11,19 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use newsdesk::config::Settings;
 use newsdesk::db::{DatabaseTarget, Db};
+use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
+    /// An access token of the first admin, used by `post`, `put`, `patch` and `delete`.
+    pub admin_token: String,
     _database: TestDatabase,
 }
 
@@ -38,11 +43,7 @@ impl Reply {
     /// Asserts an RFC 9457 problem with this status and returns its body.
     #[track_caller]
     pub fn assert_problem(&self, status: u16) -> &Value {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.body
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
         assert_eq!(
             self.header("content-type"),
             Some("application/problem+json"),
@@ -58,12 +59,7 @@ impl Reply {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
+            .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
             .unwrap_or_default()
     }
 }
@@ -89,29 +85,34 @@ static DATABASE_COUNTER: AtomicUsize = AtomicUsize::new(0);
 pub fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("NEWSDESK_TEST_DATABASE") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
-            let name = format!(
-                "newsdesk_test_{}_{}",
-                std::process::id(),
-                DATABASE_COUNTER.fetch_add(1, Ordering::SeqCst)
-            );
+            let name =
+                format!("newsdesk_test_{}_{}", std::process::id(), DATABASE_COUNTER.fetch_add(1, Ordering::SeqCst));
             let mut conn = PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create the test database");
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
             let mut url = url::Url::parse(&admin_url).expect("NEWSDESK_TEST_DATABASE is a URL");
             url.set_path(&name);
             (url.to_string(), TestDatabase::Postgres { admin_url, name })
         }
         _ => {
             let dir = tempfile::tempdir().expect("temporary directory");
-            let path = dir
-                .path()
-                .join("newsdesk.db")
-                .to_string_lossy()
-                .into_owned();
+            let path = dir.path().join("newsdesk.db").to_string_lossy().into_owned();
             (path, TestDatabase::Sqlite(dir))
         }
     }
+}
+
+/// Starts newsdesk on a free port over the database at `database_url`, migrating and
+/// preparing it as `serve` does, and returns its base URL.
+pub fn serve(database_url: &str, settings: Settings) -> String {
+    let target = DatabaseTarget::parse(database_url).expect("a valid database URL");
+    let db = Db::connect(&target, settings.db_pool_size).expect("open the database");
+    db.run_migrations().expect("migrations");
+    let state = newsdesk::startup::prepare(db, settings).expect("prepare the database");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().unwrap().port();
+    actix_web::rt::spawn(newsdesk::startup::run(listener, state).expect("start the server"));
+    format!("http://127.0.0.1:{port}")
 }
 
 impl TestApp {
@@ -125,21 +126,20 @@ impl TestApp {
         let mut settings = Settings::for_database(target.clone());
         settings.workers = Some(2);
         settings.db_pool_size = 4;
+        settings.admin_password = Some(ADMIN_PASSWORD.into());
         configure(&mut settings);
-        let db = Db::connect(&target, settings.db_pool_size).expect("open the database");
-        db.run_migrations().expect("migrations");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let port = listener.local_addr().unwrap().port();
-        let server =
-            newsdesk::startup::run(listener, db.clone(), &settings).expect("start the server");
-        actix_web::rt::spawn(server);
-        Self {
-            address: format!("http://127.0.0.1:{port}"),
+        let address = serve(&database_url, settings);
+        let db = Db::connect(&target, 2).expect("open the database");
+        let mut app = Self {
+            address,
             client: reqwest::Client::new(),
             db,
             database_url,
+            admin_token: String::new(),
             _database: database,
-        }
+        };
+        app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
+        app
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -154,60 +154,91 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
+    /// Any request, with an optional bearer token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request).await
+    }
+
+    /// An anonymous GET, as a reader's browser would send it.
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.client.get(self.url(path))).await
+        self.call(Method::GET, path, None, None).await
+    }
+
+    pub async fn get_as_admin(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, Some(&self.admin_token), None).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
-        self.send(self.client.post(self.url(path)).json(body)).await
+        self.call(Method::POST, path, Some(&self.admin_token), Some(body)).await
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Reply {
-        self.send(self.client.put(self.url(path)).json(body)).await
+        self.call(Method::PUT, path, Some(&self.admin_token), Some(body)).await
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> Reply {
-        self.send(self.client.patch(self.url(path)).json(body))
-            .await
+        self.call(Method::PATCH, path, Some(&self.admin_token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Reply {
-        self.send(self.client.delete(self.url(path))).await
+        self.call(Method::DELETE, path, Some(&self.admin_token), None).await
     }
 
-    /// Sends raw bytes as the body, with the given content type.
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> Reply {
+    /// Sends raw bytes as the body, with the given content type, as the admin.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
         self.send(
             self.client
                 .post(self.url(path))
+                .bearer_auth(&self.admin_token)
                 .header("content-type", content_type)
                 .body(body),
         )
         .await
     }
 
+    /// Signs in and returns the whole session (access and refresh token).
+    pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(&json!({"username": username, "password": password})))
+            .await
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let reply = self.sign_in(username, password).await;
+        assert_eq!(reply.status, 200, "login as {username}: {}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user with this role (as the admin) and returns their access token.
+    pub async fn user_token(&self, username: &str, role: &str) -> String {
+        let password = format!("{username}-password");
+        let created =
+            self.post("/api/v1/users", &json!({"username": username, "password": password, "role": role})).await;
+        assert_eq!(created.status, 201, "create user: {}", created.body);
+        self.login(username, &password).await
+    }
+
+    /// Creates an API token with these scopes (as the admin) and returns its secret.
+    pub async fn api_token(&self, scopes: &[&str]) -> String {
+        let created = self.post("/api/v1/api-tokens", &json!({"name": "test", "scopes": scopes})).await;
+        assert_eq!(created.status, 201, "create API token: {}", created.body);
+        created.body["token_secret"].as_str().unwrap().to_owned()
+    }
+
     pub async fn create_source(&self, name: &str) -> Value {
-        let reply = self
-            .post(
-                "/api/v1/sources",
-                &json!({"name": name, "url": "https://nguon.example.vn"}),
-            )
-            .await;
+        let reply = self.post("/api/v1/sources", &json!({"name": name, "url": "https://nguon.example.vn"})).await;
         assert_eq!(reply.status, 201, "create source: {}", reply.body);
         reply.body
     }
@@ -221,18 +252,13 @@ impl TestApp {
 
     /// A published article with this title, public now.
     pub async fn publish(&self, title: &str) -> Value {
-        self.create_article(
-            json!({"title": title, "body_html": "<p>Nội dung</p>", "status": "published"}),
-        )
-        .await
+        self.create_article(json!({"title": title, "body_html": "<p>Nội dung</p>", "status": "published"})).await
     }
 
     /// A category made directly in the database (categories have no write API yet).
     pub fn category(&self, name: &str, slug: &str) -> i64 {
         self.db
-            .write_blocking(|conn| {
-                newsdesk::categories::model::find_or_create(conn, name, slug, None, 0)
-            })
+            .write_blocking(|conn| newsdesk::categories::model::find_or_create(conn, name, slug, None, 0))
             .expect("create category")
     }
 
@@ -246,11 +272,7 @@ impl TestApp {
         }
         self.db
             .write_blocking(|conn| {
-                Ok(
-                    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-                        .get_result::<Count>(conn)?
-                        .n,
-                )
+                Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<Count>(conn)?.n)
             })
             .expect("count rows")
     }

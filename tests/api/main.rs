@@ -2,6 +2,7 @@
 //! its own database (SQLite by default; PostgreSQL with NEWSDESK_TEST_DATABASE=postgres://...).
 
 mod articles;
+mod auth;
 mod cli;
 mod errors;
 mod helpers;

@@ -16,11 +16,7 @@ async fn the_committed_document_is_current() {
         served.body == committed,
         "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json` and commit it"
     );
-    assert_eq!(
-        newsdesk::startup::openapi_json(),
-        COMMITTED,
-        "the file is exactly what `newsdesk openapi` prints"
-    );
+    assert_eq!(newsdesk::startup::openapi_json(), COMMITTED, "the file is exactly what `newsdesk openapi` prints");
 }
 
 #[actix_web::test]
@@ -36,44 +32,27 @@ async fn every_operation_documents_its_errors() {
         "/healthz",
         "/readyz",
     ] {
-        assert!(
-            paths.contains_key(expected),
-            "{expected} is missing from the document"
-        );
+        assert!(paths.contains_key(expected), "{expected} is missing from the document");
     }
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
-            assert!(
-                !responses.is_empty(),
-                "{method} {path} documents no response"
-            );
+            assert!(!responses.is_empty(), "{method} {path} documents no response");
             if path.contains('{') || method != "get" {
-                assert!(
-                    responses.contains_key("400"),
-                    "{method} {path} documents no 400"
-                );
+                assert!(responses.contains_key("400"), "{method} {path} documents no 400");
             }
             if path.contains("{id}") || path.contains("{slug}") {
-                assert!(
-                    responses.contains_key("404"),
-                    "{method} {path} documents no 404"
-                );
+                assert!(responses.contains_key("404"), "{method} {path} documents no 404");
             }
             if operation.get("requestBody").is_some() {
                 for status in ["413", "415"] {
-                    assert!(
-                        responses.contains_key(status),
-                        "{method} {path} documents no {status}"
-                    );
+                    assert!(responses.contains_key(status), "{method} {path} documents no {status}");
                 }
             }
             for (status, response) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
                     assert!(
-                        response["content"]
-                            .get("application/problem+json")
-                            .is_some(),
+                        response["content"].get("application/problem+json").is_some(),
                         "{method} {path} {status} is not a problem document"
                     );
                 }
@@ -90,19 +69,9 @@ async fn swagger_ui_is_served_from_the_binary() {
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
     assert!(!html.contains("cdn"), "no CDN");
-    let script = app
-        .client
-        .get(app.url("/docs/swagger-ui-bundle.js"))
-        .send()
-        .await
-        .unwrap();
+    let script = app.client.get(app.url("/docs/swagger-ui-bundle.js")).send().await.unwrap();
     assert_eq!(script.status(), 200);
-    let initializer = app
-        .client
-        .get(app.url("/docs/swagger-initializer.js"))
-        .send()
-        .await
-        .unwrap();
+    let initializer = app.client.get(app.url("/docs/swagger-initializer.js")).send().await.unwrap();
     assert!(initializer.text().await.unwrap().contains("/openapi.json"));
     let redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

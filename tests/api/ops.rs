@@ -9,11 +9,7 @@ async fn health_and_readiness() {
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body["status"], "ready");
-    let expected = if app.database_url.starts_with("postgres") {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
+    let expected = if app.database_url.starts_with("postgres") { "postgresql" } else { "sqlite" };
     assert_eq!(ready.body["database"], expected);
     assert_eq!(health.header("x-content-type-options"), Some("nosniff"));
 }

@@ -1,0 +1,115 @@
+//! Who the client is at the network level: its address, read through trusted proxies
+//! only, and the keyed hash that stands for it wherever it must be remembered.
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+
+/// The client's address. `X-Forwarded-For` and `Forwarded` are believed only when the
+/// connection comes from a trusted proxy, and then only up to the first hop that is not
+/// itself trusted; anyone else could write anything there.
+pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|addr| addr.ip())?;
+    if !is_trusted(peer, trusted_proxies) {
+        return Some(peer);
+    }
+    let mut hops = forwarded_hops(req);
+    // The rightmost hops were added by our own proxies; the first untrusted one is the client.
+    hops.reverse();
+    Some(hops.into_iter().find(|hop| !is_trusted(*hop, trusted_proxies)).unwrap_or(peer))
+}
+
+fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(&ip))
+}
+
+/// The addresses a request passed through, client first, from `Forwarded` (RFC 7239)
+/// or else `X-Forwarded-For`.
+fn forwarded_hops(req: &HttpRequest) -> Vec<IpAddr> {
+    let headers = req.headers();
+    let forwarded: Vec<IpAddr> = headers
+        .get_all(header::FORWARDED)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("for").then(|| parse_node(value))?
+            })
+        })
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(parse_node)
+        .collect()
+}
+
+/// `203.0.113.7`, `"[2001:db8::1]:4711"`, `198.51.100.2:80`.
+fn parse_node(value: &str) -> Option<IpAddr> {
+    let value = value.trim().trim_matches('"');
+    if let Ok(ip) = value.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    value.rsplit_once(':')?.0.parse().ok()
+}
+
+/// A keyed hash standing for a client address, so that no raw address is ever stored.
+pub fn address_key(ip: Option<IpAddr>, secret: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(secret.as_bytes());
+    hasher.update(ip.map(|ip| ip.to_string()).unwrap_or_default().as_bytes());
+    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn request(peer: &str, forwarded_for: Option<&str>) -> HttpRequest {
+        let mut req = TestRequest::default().peer_addr(peer.parse().unwrap());
+        if let Some(value) = forwarded_for {
+            req = req.insert_header(("X-Forwarded-For", value));
+        }
+        req.to_http_request()
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let spoofed = request("203.0.113.9:5000", Some("1.2.3.4"));
+        assert_eq!(client_ip(&spoofed, &trusted), Some("203.0.113.9".parse().unwrap()));
+        let proxied = request("10.0.0.2:5000", Some("1.2.3.4, 198.51.100.7, 10.0.0.5"));
+        assert_eq!(client_ip(&proxied, &trusted), Some("198.51.100.7".parse().unwrap()));
+        let direct = request("10.0.0.2:5000", None);
+        assert_eq!(client_ip(&direct, &trusted), Some("10.0.0.2".parse().unwrap()));
+    }
+
+    #[test]
+    fn forwarded_nodes_parse() {
+        assert_eq!(parse_node("\"[2001:db8::1]:4711\""), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(parse_node("198.51.100.2:80"), Some("198.51.100.2".parse().unwrap()));
+        assert_eq!(parse_node("unknown"), None);
+    }
+
+    #[test]
+    fn address_keys_hide_the_address() {
+        let ip = Some("203.0.113.9".parse().unwrap());
+        let key = address_key(ip, "secret");
+        assert!(!key.contains("203"));
+        assert_eq!(key, address_key(ip, "secret"));
+        assert_ne!(key, address_key(ip, "other"));
+    }
+}

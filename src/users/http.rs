@@ -1,0 +1,209 @@
+//! `/api/v1/users`: staff accounts (admins only).
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{self, NewUser, User, UserChanges};
+use crate::auth::{Permission, Principal, Role, password};
+use crate::db::now;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, nullable};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::{ListResponse, PageQuery};
+use crate::startup::AppState;
+use crate::validation::{Checks, Lines};
+
+/// A staff account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// A disabled user cannot sign in, and their tokens stop working.
+    pub disabled: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        Self {
+            role: Role::from_stored(&u.role),
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            disabled: u.disabled,
+            last_login_at: u.last_login_at.map(|at| at.and_utc()),
+            created_at: u.created_at.and_utc(),
+            updated_at: u.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    /// 3 to 50 characters: lowercase letters, digits, `.`, `_` and `-`.
+    #[schema(example = "bientap.vien")]
+    pub username: String,
+    /// At least 10 characters.
+    pub password: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default, deserialize_with = "nullable")]
+    pub display_name: Option<Option<String>>,
+    pub role: Option<Role>,
+    /// Disabling ends all of the user's sessions at once.
+    pub disabled: Option<bool>,
+    /// A new password (ends all of the user's sessions).
+    pub password: Option<String>,
+}
+
+/// Checks a username: lowercase letters, digits and `._-`, 3 to 50 characters.
+pub fn check_username(value: &str, checks: &mut Checks) -> String {
+    let username = value.trim().to_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+    if !(3..=50).contains(&username.len()) || !username.chars().all(allowed) {
+        checks.error("username", "must be 3 to 50 lowercase letters, digits, `.`, `_` or `-`");
+    }
+    username
+}
+
+pub fn check_password(field: &str, value: &str, checks: &mut Checks) {
+    if let Some(message) = password::weakness(value) {
+        checks.error(field, message);
+    }
+}
+
+/// List users.
+#[utoipa::path(
+    tag = "users",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of users", body = ListResponse<UserResponse>),
+              BadRequest, Unauthorized, Forbidden, Unavailable)
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: Data<AppState>,
+    principal: Principal,
+    query: Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageUsers)?;
+    let paging = query.paging()?;
+    let (users, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
+    let data = users.into_iter().map(UserResponse::from).collect();
+    Ok(ListResponse::new(data, paging, total).respond(&req))
+}
+
+/// Create a user.
+#[utoipa::path(
+    tag = "users",
+    request_body = UserInput,
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = UserResponse),
+              BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: Data<AppState>,
+    principal: Principal,
+    body: ApiJson<UserInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageUsers)?;
+    let input = body.0;
+    let mut checks = Checks::new();
+    let username = check_username(&input.username, &mut checks);
+    check_password("password", &input.password, &mut checks);
+    let display_name = checks.optional_text("display_name", input.display_name.as_deref(), 100, Lines::Single);
+    checks.finish()?;
+    let password_hash = actix_web::web::block(move || password::hash(&input.password)).await??;
+    let new = NewUser { username, display_name, role: input.role.as_str().to_owned(), password_hash };
+    let user = state.db.write(move |conn| model::create(conn, &new, now())).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .json(UserResponse::from(user)))
+}
+
+/// Get a user.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The user", body = UserResponse),
+              BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
+)]
+#[get("/users/{id}")]
+pub async fn get_user(state: Data<AppState>, principal: Principal, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageUsers)?;
+    let id = id.into_inner();
+    let user = state.db.read(move |conn| model::find(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Change a user's role, name, password or disabled state. The last enabled admin
+/// cannot be demoted or disabled (409).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UserPatch,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = UserResponse),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+    body: ApiJson<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageUsers)?;
+    let id = id.into_inner();
+    let patch = body.0;
+    let mut checks = Checks::new();
+    if let Some(password) = &patch.password {
+        check_password("password", password, &mut checks);
+    }
+    let display_name =
+        patch.display_name.map(|name| checks.optional_text("display_name", name.as_deref(), 100, Lines::Single));
+    checks.finish()?;
+    let password_hash = match patch.password {
+        Some(password) => Some(actix_web::web::block(move || password::hash(&password)).await??),
+        None => None,
+    };
+    let changes = UserChanges { display_name, role: patch.role, disabled: patch.disabled, password_hash };
+    let user = state.db.write(move |conn| model::update(conn, id, &changes, now())).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Delete a user. The last enabled admin cannot be deleted (409).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(state: Data<AppState>, principal: Principal, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageUsers)?;
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,4 @@
+//! Staff accounts: admins, editors and authors.
+
+pub mod http;
+pub mod model;
