@@ -66,10 +66,24 @@ fn parse_node(value: &str) -> Option<IpAddr> {
 
 /// A keyed hash standing for a client address, so that no raw address is ever stored.
 pub fn address_key(ip: Option<IpAddr>, secret: &str) -> String {
+    keyed_hash(secret, &[&ip.map(|ip| ip.to_string()).unwrap_or_default()])
+}
+
+/// A keyed hash of some identifying parts (an address and a user agent, a visitor id):
+/// the same parts give the same key, and nothing can be read back from it.
+pub fn keyed_hash(secret: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(secret.as_bytes());
-    hasher.update(ip.map(|ip| ip.to_string()).unwrap_or_default().as_bytes());
+    for part in parts {
+        hasher.update([0]);
+        hasher.update(part.as_bytes());
+    }
     hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The request's `User-Agent`, or empty.
+pub fn user_agent(req: &HttpRequest) -> &str {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 #[cfg(test)]

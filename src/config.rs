@@ -78,6 +78,11 @@ pub struct Settings {
           value_parser = parse_network)]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// Rating writes one client may make per minute.
+    #[arg(long, env = "NEWSDESK_RATING_RATE_LIMIT", value_name = "NEWSDESK_RATING_RATE_LIMIT", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub rating_rate_limit: u32,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -103,6 +108,7 @@ impl Settings {
             login_max_failures_per_client: 20,
             login_lockout: 900,
             trusted_proxies: Vec::new(),
+            rating_rate_limit: 30,
         }
     }
 }

@@ -204,6 +204,11 @@ impl From<diesel::result::Error> for ApiError {
                 detail: "the record is referenced by, or refers to, another record".into(),
                 errors: vec![],
             },
+            // SQLite under write contention beyond the busy timeout: worth a retry, not a 500.
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                log::warn!("database busy: {}", info.message());
+                Self::Unavailable("The database is busy; try again.".into())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

@@ -13,6 +13,8 @@ pub mod html;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod ratelimit;
+pub mod ratings;
 pub mod seed;
 pub mod slug;
 pub mod sources;

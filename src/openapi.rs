@@ -17,6 +17,7 @@ use crate::error::Problem;
     tags(
         (name = "articles", description = "News articles and their publication"),
         (name = "sources", description = "News sources (\"Nguồn tin\")"),
+        (name = "ratings", description = "Readers' ratings and their moderation"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "api-tokens", description = "Integrator API tokens (admins only)"),

@@ -20,7 +20,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
-use crate::{api_tokens, articles, auth, openapi, ops, sources, users};
+use crate::ratelimit::RateLimiter;
+use crate::{api_tokens, articles, auth, openapi, ops, ratings, sources, users};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -30,6 +31,7 @@ pub struct AppState {
     pub keys: Arc<JwtKeys>,
     /// Key of the hashes that stand for client addresses.
     pub address_secret: Arc<str>,
+    pub rating_limiter: Arc<RateLimiter>,
 }
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
@@ -69,6 +71,7 @@ pub fn prepare(db: Db, settings: Settings) -> Result<AppState, String> {
     Ok(AppState {
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
+        rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })
@@ -84,6 +87,10 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(articles::http::replace_article)
         .service(articles::http::update_article)
         .service(articles::http::delete_article)
+        .service(ratings::http::rate_article)
+        .service(ratings::http::rating_summary)
+        .service(ratings::http::list_ratings)
+        .service(ratings::http::delete_rating)
         .service(sources::http::list_sources)
         .service(sources::http::create_source)
         .service(sources::http::get_source)

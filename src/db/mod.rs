@@ -172,12 +172,12 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.write.clone();
-        actix_web::web::block(move || (*pool.get()?).transaction(f)).await?
+        actix_web::web::block(move || in_write_transaction(&mut *pool.get()?, f)).await?
     }
 
     /// Blocking access for the command line and start-up, outside any request.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        (*self.write.get()?).transaction(f)
+        in_write_transaction(&mut *self.write.get()?, f)
     }
 
     pub fn run_migrations(&self) -> Result<Vec<String>, String> {
@@ -193,6 +193,34 @@ impl Db {
             Ok(0) => Ok(()),
             Ok(n) => Err(format!("{n} migrations are not applied")),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// Runs `f` in a transaction that commits when it returns `Ok`. On SQLite the write lock
+/// is taken first (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a transaction that
+/// reads first and writes later cannot wait for the lock when another process holds it,
+/// and would fail with "database is locked".
+fn in_write_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgres(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(e)
         }
     }
 }

@@ -136,3 +136,18 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens);
+
+diesel::table! {
+    ratings (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        reader_key -> Text,
+        client_key -> Text,
+        score -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(ratings -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(ratings, articles);

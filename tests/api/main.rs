@@ -8,4 +8,5 @@ mod errors;
 mod helpers;
 mod openapi;
 mod ops;
+mod ratings;
 mod sources;

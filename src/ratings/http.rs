@@ -1,0 +1,275 @@
+//! `/api/v1/articles/{id}/ratings` (readers rate) and `/api/v1/ratings` (editors moderate).
+
+use std::collections::BTreeMap;
+
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post};
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, Outcome, RatingFilter, Reader, Summary};
+use crate::articles::model::{self as articles, Audience};
+use crate::auth::{Permission, Principal, Viewer};
+use crate::client;
+use crate::db::now;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::{ListResponse, Paging};
+use crate::startup::AppState;
+use crate::validation::Checks;
+
+/// The header a frontend sends its reader's anonymous visitor id in.
+pub const VISITOR_ID_HEADER: &str = "X-Visitor-Id";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    /// A whole number from 1 to 5.
+    #[schema(minimum = 1, maximum = 5, example = 5)]
+    pub score: i64,
+    /// The reader's anonymous visitor id, when not sent in the `X-Visitor-Id` header.
+    pub visitor_id: Option<String>,
+}
+
+/// "Tổng số điểm của bài viết là: 12 trong 3 đánh giá".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingSummary {
+    pub total_points: i64,
+    pub count: i64,
+    /// Mean score rounded to one decimal; null when there are no ratings.
+    pub average: Option<f64>,
+    /// How many ratings gave each score, `"1"` to `"5"`.
+    #[schema(example = json!({"1": 0, "2": 0, "3": 1, "4": 1, "5": 1}))]
+    pub histogram: BTreeMap<String, i64>,
+}
+
+impl From<Summary> for RatingSummary {
+    fn from(s: Summary) -> Self {
+        let aggregate = crate::articles::http::RatingAggregate::new(s.total_points, s.count);
+        Self {
+            total_points: s.total_points,
+            count: s.count,
+            average: aggregate.average,
+            histogram: (1..=5).map(|score| (score.to_string(), s.histogram[score - 1])).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingReceipt {
+    pub article_id: i64,
+    /// The score now recorded for this reader.
+    pub score: i64,
+    /// The article's ratings including this one.
+    pub summary: RatingSummary,
+}
+
+/// One rating, for moderators. It carries nothing that identifies the reader.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingResponse {
+    pub id: i64,
+    pub article_id: i64,
+    pub score: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<model::Rating> for RatingResponse {
+    fn from(r: model::Rating) -> Self {
+        Self {
+            id: r.id,
+            article_id: r.article_id,
+            score: r.score,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Who is rating: the visitor id if the frontend sends one, else the client itself;
+/// and, as a second signal, a keyed hash of the client's address and browser.
+fn reader(req: &HttpRequest, state: &AppState, body_visitor_id: Option<&str>) -> Result<Reader, ApiError> {
+    let header = req
+        .headers()
+        .get(VISITOR_ID_HEADER)
+        .map(|v| v.to_str().map_err(|_| ApiError::field("X-Visitor-Id", "must be printable ASCII")))
+        .transpose()?;
+    let visitor_id = header.or(body_visitor_id).map(str::trim).filter(|v| !v.is_empty());
+    if let Some(id) = visitor_id {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+        if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
+            return Err(ApiError::field("visitor_id", "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
+        }
+    }
+    let ip = client::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
+    let client_key = client::keyed_hash(&state.address_secret, &["client", &ip, client::user_agent(req)]);
+    let reader_key = match visitor_id {
+        Some(id) => client::keyed_hash(&state.address_secret, &["visitor", id]),
+        None => client_key.clone(),
+    };
+    Ok(Reader { reader_key, client_key })
+}
+
+/// Rate an article (public).
+///
+/// One rating per reader per article: rating again replaces the score. The reader is
+/// the `X-Visitor-Id` (or `visitor_id`); the same address and browser within 24 hours
+/// count as the same reader even with a new visitor id.
+#[utoipa::path(
+    tag = "ratings",
+    params(
+        ("id" = i64, Path, description = "Article id"),
+        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id (8 to 128 characters)")
+    ),
+    request_body = RatingInput,
+    responses(
+        (status = 201, description = "A new rating", body = RatingReceipt),
+        (status = 200, description = "The reader's earlier rating was replaced", body = RatingReceipt),
+        (status = 409, description = "Ratings are closed for this article",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Unavailable
+    )
+)]
+#[post("/articles/{id}/ratings")]
+pub async fn rate_article(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<i64>,
+    body: ApiJson<RatingInput>,
+) -> Result<HttpResponse, ApiError> {
+    let article_id = id.into_inner();
+    let input = body.0;
+    let reader = reader(&req, &state, input.visitor_id.as_deref())?;
+    if !(1..=5).contains(&input.score) {
+        return Err(ApiError::field("score", "must be a whole number from 1 to 5"));
+    }
+    if let Err(retry_after_seconds) = state.rating_limiter.check(&reader.client_key) {
+        return Err(ApiError::TooManyRequests {
+            detail: "Too many ratings from this client; try again later.".into(),
+            retry_after_seconds,
+        });
+    }
+    let score = input.score as i32;
+    let at = now();
+    let (outcome, summary) = state
+        .db
+        .write(move |conn| {
+            let article = articles::find(conn, article_id, Audience::Public, at)?;
+            if !article.row.allow_rating {
+                return Err(ApiError::Conflict {
+                    detail: "Ratings are closed for this article.".into(),
+                    errors: vec![],
+                });
+            }
+            let outcome = model::rate(conn, article_id, &reader, score, at)?;
+            Ok((outcome, model::summary(conn, article_id)?))
+        })
+        .await?;
+    let receipt = RatingReceipt { article_id, score: input.score, summary: summary.into() };
+    Ok(match outcome {
+        Outcome::Created => HttpResponse::Created().json(receipt),
+        Outcome::Changed => HttpResponse::Ok().json(receipt),
+    })
+}
+
+/// An article's ratings in short, with the count of each score.
+#[utoipa::path(
+    tag = "ratings",
+    params(("id" = i64, Path, description = "Article id")),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The summary", body = RatingSummary), BadRequest, Unauthorized, NotFound, Unavailable)
+)]
+#[get("/articles/{id}/ratings/summary")]
+pub async fn rating_summary(state: Data<AppState>, viewer: Viewer, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let article_id = id.into_inner();
+    let audience = if viewer.allows(Permission::ReadDrafts) { Audience::Staff } else { Audience::Public };
+    let at = now();
+    let summary = state
+        .db
+        .read(move |conn| {
+            articles::find(conn, article_id, audience, at)?;
+            model::summary(conn, article_id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RatingSummary::from(summary)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RatingListQuery {
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    /// Only ratings of this article.
+    pub article_id: Option<i64>,
+    /// Only ratings with this score.
+    #[param(minimum = 1, maximum = 5)]
+    pub score: Option<i32>,
+    /// Only ratings given or changed at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Only ratings given or changed before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// List ratings, newest first (editors, or tokens with `ratings:moderate`).
+#[utoipa::path(
+    tag = "ratings",
+    params(RatingListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of ratings", body = ListResponse<RatingResponse>),
+              BadRequest, Unauthorized, Forbidden, Unavailable)
+)]
+#[get("/ratings")]
+pub async fn list_ratings(
+    state: Data<AppState>,
+    principal: Principal,
+    query: Query<RatingListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateRatings)?;
+    let query = query.into_inner();
+    let mut checks = Checks::new();
+    let paging = Paging::check(query.page, query.per_page, &mut checks);
+    if query.score.is_some_and(|s| !(1..=5).contains(&s)) {
+        checks.error("score", "must be from 1 to 5");
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && to <= from
+    {
+        checks.error("to", "must be after from");
+    }
+    checks.finish()?;
+    let filter = RatingFilter {
+        article_id: query.article_id,
+        score: query.score,
+        from: query.from.map(|t| t.naive_utc().trunc_subsecs(6)),
+        to: query.to.map(|t| t.naive_utc().trunc_subsecs(6)),
+    };
+    let (page, total) = state.db.read(move |conn| model::list(conn, &filter, paging)).await?;
+    let data = page.into_iter().map(RatingResponse::from).collect();
+    Ok(ListResponse::new(data, paging, total).respond(&req))
+}
+
+/// Delete a rating; the article's aggregate drops it at once.
+#[utoipa::path(
+    tag = "ratings",
+    params(("id" = i64, Path, description = "Rating id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
+)]
+#[delete("/ratings/{id}")]
+pub async fn delete_rating(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateRatings)?;
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
