@@ -8,6 +8,8 @@ use actix_web::http::header;
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 
+use crate::error::ApiError;
+
 /// The client's address. `X-Forwarded-For` and `Forwarded` are believed only when the
 /// connection comes from a trusted proxy, and then only up to the first hop that is not
 /// itself trusted; anyone else could write anything there.
@@ -79,6 +81,27 @@ pub fn keyed_hash(secret: &str, parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
     }
     hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The header a frontend sends its reader's anonymous visitor id in.
+pub const VISITOR_ID_HEADER: &str = "X-Visitor-Id";
+
+/// The reader's anonymous visitor id: the `X-Visitor-Id` header, else the body's
+/// `visitor_id`; `None` when neither is given.
+pub fn visitor_id<'a>(req: &'a HttpRequest, from_body: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    let header = req
+        .headers()
+        .get(VISITOR_ID_HEADER)
+        .map(|v| v.to_str().map_err(|_| ApiError::field("X-Visitor-Id", "must be printable ASCII")))
+        .transpose()?;
+    let visitor_id = header.or(from_body).map(str::trim).filter(|v| !v.is_empty());
+    if let Some(id) = visitor_id {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+        if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
+            return Err(ApiError::field("visitor_id", "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
+        }
+    }
+    Ok(visitor_id)
 }
 
 /// The request's `User-Agent`, or empty.

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use chrono_tz::Tz;
 use clap::Args;
 use ipnet::IpNet;
 
@@ -83,6 +84,33 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rating_rate_limit: u32,
 
+    /// The site's time zone: what "today" and "this month" mean in the statistics.
+    #[arg(long, env = "NEWSDESK_TIMEZONE", value_name = "NEWSDESK_TIMEZONE", default_value = "Asia/Ho_Chi_Minh",
+          value_parser = parse_time_zone)]
+    pub time_zone: Tz,
+
+    /// Seconds of inactivity after which a visitor's next hit is a new visit (and a new
+    /// article view).
+    #[arg(long, env = "NEWSDESK_VISIT_WINDOW", value_name = "NEWSDESK_VISIT_WINDOW", default_value_t = 1800,
+          value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub visit_window: i64,
+
+    /// Seconds a visitor counts as online after their last hit.
+    #[arg(long, env = "NEWSDESK_ONLINE_WINDOW", value_name = "NEWSDESK_ONLINE_WINDOW", default_value_t = 300,
+          value_parser = clap::value_parser!(i64).range(10..=86_400))]
+    pub online_window: i64,
+
+    /// Milliseconds between writes of the buffered hits to the database: the most a
+    /// crash can lose.
+    #[arg(long, env = "NEWSDESK_STATS_FLUSH_INTERVAL", value_name = "NEWSDESK_STATS_FLUSH_INTERVAL",
+          default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub stats_flush_interval: u64,
+
+    /// A request header holding the client's country code, set by a trusted proxy (such
+    /// as `CF-IPCountry`); countries are `unknown` without it.
+    #[arg(long, env = "NEWSDESK_COUNTRY_HEADER", value_name = "NEWSDESK_COUNTRY_HEADER")]
+    pub country_header: Option<String>,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -109,6 +137,11 @@ impl Settings {
             login_lockout: 900,
             trusted_proxies: Vec::new(),
             rating_rate_limit: 30,
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            visit_window: 1800,
+            online_window: 300,
+            stats_flush_interval: 1000,
+            country_header: None,
         }
     }
 }
@@ -140,4 +173,8 @@ fn parse_network(value: &str) -> Result<IpNet, String> {
         .parse::<IpNet>()
         .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
         .map_err(|_| format!("`{value}` is not an address or network"))
+}
+
+fn parse_time_zone(value: &str) -> Result<Tz, String> {
+    value.trim().parse::<Tz>().map_err(|_| format!("`{value}` is not an IANA time zone such as Asia/Ho_Chi_Minh"))
 }

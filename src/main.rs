@@ -204,14 +204,20 @@ fn serve(settings: &Settings) -> Result<(), String> {
         log::info!("applied migration {migration}");
     }
     let listener = TcpListener::bind(settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-    let state = startup::prepare(db, settings.clone())?;
+    let state = startup::prepare(db, settings.clone(), newsdesk::clock::Clock::default())?;
+    let stats = state.stats.clone();
     log::info!(
         "newsdesk {} serving on http://{} ({} database); API docs at /docs",
         env!("CARGO_PKG_VERSION"),
         settings.bind,
         settings.database_url.backend_name()
     );
-    actix_web::rt::System::new()
-        .block_on(async { startup::run(listener, state)?.await })
-        .map_err(|e| format!("server error: {e}"))
+    let served = actix_web::rt::System::new().block_on(async { startup::run(listener, state)?.await });
+    // The server has stopped taking hits: write the last of them before exiting.
+    stats.stop();
+    match stats.flush() {
+        Ok(hits) => log::info!("stopped; the last {hits} hits were written"),
+        Err(e) => log::error!("stopped, but the last hits could not be written: {}", e.describe()),
+    }
+    served.map_err(|e| format!("server error: {e}"))
 }

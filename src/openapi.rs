@@ -18,6 +18,7 @@ use crate::error::Problem;
         (name = "articles", description = "News articles and their publication"),
         (name = "sources", description = "News sources (\"Nguồn tin\")"),
         (name = "ratings", description = "Readers' ratings and their moderation"),
+        (name = "stats", description = "Visit statistics: hits, online now, counters, series, breakdowns"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "api-tokens", description = "Integrator API tokens (admins only)"),

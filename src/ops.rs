@@ -44,3 +44,16 @@ pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         version: env!("CARGO_PKG_VERSION"),
     }))
 }
+
+/// Prometheus metrics: HTTP responses by status class and time spent, the statistics
+/// hit buffer depth and flush timings.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::metrics::render(&state.http_metrics, &state.stats))
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
@@ -16,12 +16,15 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::tokens::{JwtKeys, random_secret};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
+use crate::metrics::HttpMetrics;
 use crate::ratelimit::RateLimiter;
-use crate::{api_tokens, articles, auth, openapi, ops, ratings, sources, users};
+use crate::stats::collector::{Collector, StatsConfig};
+use crate::{api_tokens, articles, auth, openapi, ops, ratings, sources, stats, users};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -32,11 +35,14 @@ pub struct AppState {
     /// Key of the hashes that stand for client addresses.
     pub address_secret: Arc<str>,
     pub rating_limiter: Arc<RateLimiter>,
+    /// The hit buffer and its flusher.
+    pub stats: Arc<Collector>,
+    pub http_metrics: Arc<HttpMetrics>,
 }
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
-pub fn prepare(db: Db, settings: Settings) -> Result<AppState, String> {
+pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, String> {
     let failed = |e: ApiError| format!("cannot prepare the database: {e}");
     let (jwt_secret, address_secret) = db
         .write_blocking(|conn| {
@@ -68,7 +74,15 @@ pub fn prepare(db: Db, settings: Settings) -> Result<AppState, String> {
             log::info!("created the first user `admin` with the password from NEWSDESK_ADMIN_PASSWORD");
         }
     }
+    let stats_config = StatsConfig {
+        time_zone: settings.time_zone,
+        visit_window: chrono::Duration::seconds(settings.visit_window),
+        online_window: chrono::Duration::seconds(settings.online_window),
+        flush_interval: Duration::from_millis(settings.stats_flush_interval),
+    };
     Ok(AppState {
+        stats: Arc::new(Collector::new(stats_config, db.clone(), clock)),
+        http_metrics: Arc::default(),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
@@ -81,6 +95,7 @@ pub fn prepare(db: Db, settings: Settings) -> Result<AppState, String> {
 /// appears in the OpenAPI document.
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(articles::http::list_articles)
+        .service(articles::http::top_articles)
         .service(articles::http::create_article)
         .service(articles::http::get_article_by_slug)
         .service(articles::http::get_article)
@@ -110,7 +125,15 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(api_tokens::http::list_api_tokens)
         .service(api_tokens::http::create_api_token)
         .service(api_tokens::http::get_api_token)
-        .service(api_tokens::http::revoke_api_token);
+        .service(api_tokens::http::revoke_api_token)
+        .service(stats::http::record_hit)
+        .service(stats::http::summary)
+        .service(stats::http::series)
+        .service(stats::http::breakdown)
+        .service(stats::http::list_counters)
+        .service(stats::http::get_counter)
+        .service(stats::http::set_counter)
+        .service(stats::http::purge);
 }
 
 fn app_with_spec() -> (
@@ -131,6 +154,7 @@ fn app_with_spec() -> (
         .service(scope::scope("/api/v1").configure(api_routes))
         .service(ops::healthz)
         .service(ops::readyz)
+        .service(ops::metrics)
         .split_for_parts()
 }
 
@@ -145,9 +169,11 @@ pub fn openapi_json() -> String {
     json
 }
 
-/// Starts serving on `listener`; the returned server runs until stopped or signalled
-/// (SIGTERM / Ctrl-C stop it gracefully, letting in-flight requests finish).
+/// Starts serving on `listener`, and flushing statistics in the background; the returned
+/// server runs until stopped or signalled (SIGTERM / Ctrl-C stop it gracefully, letting
+/// in-flight requests finish). Flush `state.stats` once more after it ends.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    state.stats.start_flushing();
     let settings = state.settings.clone();
     let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));
@@ -167,6 +193,20 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap_fn({
+                let http_metrics = state.http_metrics.clone();
+                move |req, srv| {
+                    let started = std::time::Instant::now();
+                    let http_metrics = http_metrics.clone();
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await?;
+                        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        http_metrics.record(response.status().as_u16(), micros);
+                        Ok(response)
+                    }
+                }
+            })
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     })
     .client_request_timeout(Duration::from_secs(10))

@@ -389,3 +389,90 @@ fn check_author_rules(
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TopBy {
+    #[default]
+    Views,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TopPeriod {
+    /// Today, in the site time zone.
+    Day,
+    /// The last 7 days, today included.
+    #[default]
+    Week,
+    /// The last 30 days, today included.
+    Month,
+    /// All time (the articles' `view_count`).
+    All,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TopQuery {
+    /// What to rank by (only `views` for now).
+    pub by: Option<TopBy>,
+    /// Default `week`.
+    pub period: Option<TopPeriod>,
+    /// 1 to 50, default 10.
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<i64>,
+}
+
+/// An article and its views in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopArticle {
+    pub views: i64,
+    pub article: ArticleResponse,
+}
+
+/// The most viewed published articles of a period ("Tin xem nhiều").
+#[utoipa::path(
+    tag = "articles",
+    params(TopQuery),
+    responses((status = 200, description = "Most viewed first", body = Vec<TopArticle>), BadRequest, Unavailable)
+)]
+#[get("/articles/top")]
+pub async fn top_articles(state: Data<AppState>, query: Query<TopQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 50"));
+    }
+    let period = query.period.unwrap_or_default();
+    let clock = state.stats.clock().clone();
+    let at = clock.now();
+    let tz = state.stats.config().time_zone;
+    let today = crate::stats::periods::local(at, tz).date();
+    let first_day = match period {
+        TopPeriod::Day => Some(today),
+        TopPeriod::Week => Some(today - chrono::Duration::days(6)),
+        TopPeriod::Month => Some(today - chrono::Duration::days(29)),
+        TopPeriod::All => None,
+    };
+    let ranked = state
+        .db
+        .read(move |conn| match first_day {
+            None => Ok(model::most_viewed(conn, limit, at)?.into_iter().map(|a| (a.row.view_count, a)).collect()),
+            Some(day) => {
+                // A few extra, for articles that have since been unpublished.
+                let counts = crate::stats::model::most_viewed_since(conn, &day.to_string(), limit * 2 + 10)?;
+                let ids: Vec<i64> = counts.iter().map(|(id, _)| *id).collect();
+                let found = model::find_many(conn, &ids, Audience::Public, at)?;
+                Ok(found
+                    .into_iter()
+                    .filter_map(|a| counts.iter().find(|(id, _)| *id == a.row.id).map(|(_, views)| (*views, a)))
+                    .take(limit as usize)
+                    .collect::<Vec<_>>())
+            }
+        })
+        .await?;
+    let top: Vec<TopArticle> = ranked
+        .into_iter()
+        .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at) })
+        .collect();
+    Ok(HttpResponse::Ok().json(top))
+}

@@ -409,3 +409,54 @@ fn is_slug_clash(e: &diesel::result::Error) -> bool {
 fn slug_taken() -> ApiError {
     ApiError::conflict("slug", "another article already uses this slug")
 }
+
+/// Which of `ids` the public can see now.
+pub fn public_ids(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<std::collections::HashSet<i64>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(visible_to(Audience::Public, now)
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(articles::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The articles with these ids that `audience` may see, in the order of `ids`.
+pub fn find_many(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    audience: Audience,
+    now: NaiveDateTime,
+) -> Result<Vec<Article>, ApiError> {
+    let rows: Vec<ArticleRow> = visible_to(audience, now)
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let mut found = embed(conn, rows)?;
+    found.sort_by_key(|a| ids.iter().position(|id| *id == a.row.id));
+    Ok(found)
+}
+
+/// Public articles by all-time views, most viewed first.
+pub fn most_viewed(conn: &mut DbConnection, limit: i64, now: NaiveDateTime) -> Result<Vec<Article>, ApiError> {
+    let rows = visible_to(Audience::Public, now)
+        .filter(articles::view_count.gt(0))
+        .select(ArticleRow::as_select())
+        .order((articles::view_count.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    embed(conn, rows)
+}
+
+pub fn add_views(conn: &mut DbConnection, id: i64, views: i64) -> Result<(), ApiError> {
+    diesel::update(articles::table.find(id))
+        .set(articles::view_count.eq(articles::view_count + views))
+        .execute(conn)?;
+    Ok(())
+}

@@ -151,3 +151,48 @@ diesel::table! {
 
 diesel::joinable!(ratings -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(ratings, articles);
+
+diesel::table! {
+    stats_counters (metric, period) {
+        metric -> Text,
+        period -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_breakdowns (day, dimension, item) {
+        day -> Text,
+        dimension -> Text,
+        item -> Text,
+        visits -> BigInt,
+        page_views -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_article_views (article_id, day) {
+        article_id -> BigInt,
+        day -> Text,
+        views -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_presence (visitor_key) {
+        visitor_key -> Text,
+        kind -> Text,
+        last_seen -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    stats_article_presence (visitor_key, article_id) {
+        visitor_key -> Text,
+        article_id -> BigInt,
+        last_seen -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(stats_article_views -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(stats_article_views, articles);

@@ -22,9 +22,6 @@ use crate::pagination::{ListResponse, Paging};
 use crate::startup::AppState;
 use crate::validation::Checks;
 
-/// The header a frontend sends its reader's anonymous visitor id in.
-pub const VISITOR_ID_HEADER: &str = "X-Visitor-Id";
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingInput {
@@ -93,18 +90,7 @@ impl From<model::Rating> for RatingResponse {
 /// Who is rating: the visitor id if the frontend sends one, else the client itself;
 /// and, as a second signal, a keyed hash of the client's address and browser.
 fn reader(req: &HttpRequest, state: &AppState, body_visitor_id: Option<&str>) -> Result<Reader, ApiError> {
-    let header = req
-        .headers()
-        .get(VISITOR_ID_HEADER)
-        .map(|v| v.to_str().map_err(|_| ApiError::field("X-Visitor-Id", "must be printable ASCII")))
-        .transpose()?;
-    let visitor_id = header.or(body_visitor_id).map(str::trim).filter(|v| !v.is_empty());
-    if let Some(id) = visitor_id {
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
-        if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
-            return Err(ApiError::field("visitor_id", "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
-        }
-    }
+    let visitor_id = client::visitor_id(req, body_visitor_id)?;
     let ip = client::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let client_key = client::keyed_hash(&state.address_secret, &["client", &ip, client::user_agent(req)]);
     let reader_key = match visitor_id {

@@ -5,12 +5,15 @@
 //! to create and drop databases) gives each test a new PostgreSQL database.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use newsdesk::clock::Clock;
 use newsdesk::config::Settings;
 use newsdesk::db::{DatabaseTarget, Db};
+use newsdesk::stats::collector::Collector;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -24,6 +27,9 @@ pub struct TestApp {
     pub database_url: String,
     /// An access token of the first admin, used by `post`, `put`, `patch` and `delete`.
     pub admin_token: String,
+    /// The app's clock: tests move it instead of sleeping.
+    pub clock: Clock,
+    pub stats: Arc<Collector>,
     _database: TestDatabase,
 }
 
@@ -105,14 +111,20 @@ pub fn fresh_database() -> (String, TestDatabase) {
 /// Starts newsdesk on a free port over the database at `database_url`, migrating and
 /// preparing it as `serve` does, and returns its base URL.
 pub fn serve(database_url: &str, settings: Settings) -> String {
+    serve_with_clock(database_url, settings, Clock::default()).0
+}
+
+/// `serve`, on the given clock; also returns the app's statistics collector.
+pub fn serve_with_clock(database_url: &str, settings: Settings, clock: Clock) -> (String, Arc<Collector>) {
     let target = DatabaseTarget::parse(database_url).expect("a valid database URL");
     let db = Db::connect(&target, settings.db_pool_size).expect("open the database");
     db.run_migrations().expect("migrations");
-    let state = newsdesk::startup::prepare(db, settings).expect("prepare the database");
+    let state = newsdesk::startup::prepare(db, settings, clock).expect("prepare the database");
+    let stats = state.stats.clone();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().unwrap().port();
     actix_web::rt::spawn(newsdesk::startup::run(listener, state).expect("start the server"));
-    format!("http://127.0.0.1:{port}")
+    (format!("http://127.0.0.1:{port}"), stats)
 }
 
 impl TestApp {
@@ -127,8 +139,11 @@ impl TestApp {
         settings.workers = Some(2);
         settings.db_pool_size = 4;
         settings.admin_password = Some(ADMIN_PASSWORD.into());
+        // Tests flush statistics themselves, when they choose.
+        settings.stats_flush_interval = 3_600_000;
         configure(&mut settings);
-        let address = serve(&database_url, settings);
+        let clock = Clock::default();
+        let (address, stats) = serve_with_clock(&database_url, settings, clock.clone());
         let db = Db::connect(&target, 2).expect("open the database");
         let mut app = Self {
             address,
@@ -136,10 +151,17 @@ impl TestApp {
             db,
             database_url,
             admin_token: String::new(),
+            clock,
+            stats,
             _database: database,
         };
         app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
         app
+    }
+
+    /// Writes the buffered hits now, as the flush thread would.
+    pub fn flush(&self) {
+        self.stats.flush().expect("flush statistics");
     }
 
     pub fn url(&self, path: &str) -> String {

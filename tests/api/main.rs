@@ -10,3 +10,4 @@ mod openapi;
 mod ops;
 mod ratings;
 mod sources;
+mod stats;

@@ -1,0 +1,350 @@
+//! Rows and queries of the `stats_*` tables: the flush of a batch, and every read.
+//!
+//! All increments are additive (`value = value + n`), so processes flushing into one
+//! PostgreSQL add up exactly. Rows are locked in sorted order to avoid deadlocks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDateTime, Timelike};
+use diesel::dsl::{count_star, sql};
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::upsert::excluded;
+
+use super::collector::{Activity, Batch, StatsConfig, VisitorKind};
+use super::periods;
+use crate::articles::model as articles;
+use crate::db::DbConnection;
+use crate::db::schema::{
+    stats_article_presence, stats_article_views, stats_breakdowns, stats_counters, stats_presence,
+};
+use crate::error::ApiError;
+use crate::on_backend;
+
+pub const VISITS: &str = "visits";
+pub const PAGE_VIEWS: &str = "page_views";
+
+/// Hour periods (`2026-11-27T14`) in `LIKE` syntax; nothing else has that length.
+const HOUR_PATTERN: &str = "____-__-__T__";
+
+/// Writes one batch. Returns nothing: everything is in the tables.
+pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: NaiveDateTime) -> Result<(), ApiError> {
+    let tz = config.time_zone;
+    let window = config.visit_window;
+    let mut counters: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
+    let mut breakdown_visits: BTreeMap<(String, &'static str, String), i64> = BTreeMap::new();
+
+    for (key, visitor) in &batch.visitors {
+        let seen_before = claim_presence(conn, key, visitor.kind, visitor.activity.last, PresenceOf::Site)?;
+        for start in visitor.activity.starts(seen_before, window) {
+            if visitor.kind != VisitorKind::Bot {
+                for period in periods::all_containing(start, tz) {
+                    *counters.entry((VISITS, period)).or_default() += 1;
+                }
+            }
+            let day = periods::day(start, tz);
+            for (dimension, item) in &visitor.dimensions {
+                *breakdown_visits.entry((day.clone(), dimension, item.clone())).or_default() += 1;
+            }
+        }
+    }
+    for (hour, n) in &batch.page_views {
+        for period in periods::all_containing(*hour, tz) {
+            *counters.entry((PAGE_VIEWS, period)).or_default() += n;
+        }
+    }
+    add_breakdowns(conn, &batch.breakdown_views, &breakdown_visits)?;
+    add_article_views(conn, &batch.article_views, config, now)?;
+    for ((metric, period), n) in &counters {
+        add_counter(conn, metric, period, *n)?;
+    }
+    forget_presence(conn, now - window.max(config.online_window))
+}
+
+enum PresenceOf<'a> {
+    Site,
+    Article(&'a i64),
+}
+
+/// Records that `key` was seen until `last_seen` and returns when it was seen before.
+/// On PostgreSQL the row stays locked until the flush commits, so a second process
+/// flushing the same visitor waits and then sees this one's time.
+fn claim_presence(
+    conn: &mut DbConnection,
+    key: &str,
+    kind: VisitorKind,
+    last_seen: NaiveDateTime,
+    of: PresenceOf<'_>,
+) -> Result<Option<NaiveDateTime>, ApiError> {
+    let before: Option<NaiveDateTime> = match of {
+        PresenceOf::Site => {
+            on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
+                .values((stats_presence::visitor_key.eq(key), stats_presence::kind.eq(kind.as_str())))
+                .on_conflict(stats_presence::visitor_key)
+                .do_nothing()
+                .execute(c))?;
+            let query = stats_presence::table.find(key).select(stats_presence::last_seen);
+            let before: Option<NaiveDateTime> = match conn {
+                DbConnection::Postgres(c) => query.for_update().first(c)?,
+                DbConnection::Sqlite(c) => query.first(c)?,
+            };
+            diesel::update(stats_presence::table.find(key))
+                .set((
+                    stats_presence::last_seen.eq(before.map_or(last_seen, |b: NaiveDateTime| b.max(last_seen))),
+                    stats_presence::kind.eq(kind.as_str()),
+                ))
+                .execute(conn)?;
+            before
+        }
+        PresenceOf::Article(article_id) => {
+            on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
+                .values((
+                    stats_article_presence::visitor_key.eq(key),
+                    stats_article_presence::article_id.eq(article_id)
+                ))
+                .on_conflict((stats_article_presence::visitor_key, stats_article_presence::article_id))
+                .do_nothing()
+                .execute(c))?;
+            let row = stats_article_presence::table.find((key, article_id)).select(stats_article_presence::last_seen);
+            let before: Option<NaiveDateTime> = match conn {
+                DbConnection::Postgres(c) => row.for_update().first(c)?,
+                DbConnection::Sqlite(c) => row.first(c)?,
+            };
+            diesel::update(stats_article_presence::table.find((key, article_id)))
+                .set(
+                    stats_article_presence::last_seen.eq(before.map_or(last_seen, |b: NaiveDateTime| b.max(last_seen))),
+                )
+                .execute(conn)?;
+            before
+        }
+    };
+    Ok(before)
+}
+
+fn add_counter(conn: &mut DbConnection, metric: &str, period: &str, n: i64) -> Result<(), ApiError> {
+    on_backend!(conn, |c| diesel::insert_into(stats_counters::table)
+        .values((stats_counters::metric.eq(metric), stats_counters::period.eq(period), stats_counters::value.eq(n)))
+        .on_conflict((stats_counters::metric, stats_counters::period))
+        .do_update()
+        .set(stats_counters::value.eq(stats_counters::value + excluded(stats_counters::value)))
+        .execute(c))?;
+    Ok(())
+}
+
+fn add_breakdowns(
+    conn: &mut DbConnection,
+    views: &BTreeMap<(String, &'static str, String), i64>,
+    visits: &BTreeMap<(String, &'static str, String), i64>,
+) -> Result<(), ApiError> {
+    let mut rows: BTreeMap<&(String, &'static str, String), (i64, i64)> = BTreeMap::new();
+    for (key, n) in visits {
+        rows.entry(key).or_default().0 += n;
+    }
+    for (key, n) in views {
+        rows.entry(key).or_default().1 += n;
+    }
+    for ((day, dimension, item), (visits, page_views)) in rows {
+        on_backend!(conn, |c| diesel::insert_into(stats_breakdowns::table)
+            .values((
+                stats_breakdowns::day.eq(day),
+                stats_breakdowns::dimension.eq(dimension),
+                stats_breakdowns::item.eq(item),
+                stats_breakdowns::visits.eq(visits),
+                stats_breakdowns::page_views.eq(page_views),
+            ))
+            .on_conflict((stats_breakdowns::day, stats_breakdowns::dimension, stats_breakdowns::item))
+            .do_update()
+            .set((
+                stats_breakdowns::visits.eq(stats_breakdowns::visits + excluded(stats_breakdowns::visits)),
+                stats_breakdowns::page_views.eq(stats_breakdowns::page_views + excluded(stats_breakdowns::page_views)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Counts a view of each publicly visible article once per visitor per window.
+fn add_article_views(
+    conn: &mut DbConnection,
+    views: &BTreeMap<(String, i64), Activity>,
+    config: &StatsConfig,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let mut ids: Vec<i64> = views.keys().map(|(_, id)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let public = articles::public_ids(conn, &ids, now)?;
+    let mut per_day: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for ((key, article_id), activity) in views {
+        if !public.contains(article_id) {
+            continue;
+        }
+        let seen_before =
+            claim_presence(conn, key, VisitorKind::Guest, activity.last, PresenceOf::Article(article_id))?;
+        for start in activity.starts(seen_before, config.visit_window) {
+            *per_day.entry((*article_id, periods::day(start, config.time_zone))).or_default() += 1;
+        }
+    }
+    let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
+    for ((article_id, day), n) in &per_day {
+        *totals.entry(*article_id).or_default() += n;
+        on_backend!(conn, |c| diesel::insert_into(stats_article_views::table)
+            .values((
+                stats_article_views::article_id.eq(article_id),
+                stats_article_views::day.eq(day),
+                stats_article_views::views.eq(n),
+            ))
+            .on_conflict((stats_article_views::article_id, stats_article_views::day))
+            .do_update()
+            .set(stats_article_views::views.eq(stats_article_views::views + excluded(stats_article_views::views)))
+            .execute(c))?;
+    }
+    for (article_id, n) in totals {
+        articles::add_views(conn, article_id, n)?;
+    }
+    Ok(())
+}
+
+fn forget_presence(conn: &mut DbConnection, before: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::delete(stats_presence::table.filter(stats_presence::last_seen.lt(before))).execute(conn)?;
+    diesel::delete(stats_article_presence::table.filter(stats_article_presence::last_seen.lt(before))).execute(conn)?;
+    Ok(())
+}
+
+/// Visitors seen since `since`, by kind.
+pub fn online(conn: &mut DbConnection, since: NaiveDateTime) -> Result<HashMap<String, i64>, ApiError> {
+    Ok(stats_presence::table
+        .filter(stats_presence::last_seen.ge(since))
+        .group_by(stats_presence::kind)
+        .select((stats_presence::kind, count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The values of these counters; missing ones are absent from the map.
+pub fn counters(conn: &mut DbConnection, metric: &str, periods: &[String]) -> Result<HashMap<String, i64>, ApiError> {
+    Ok(stats_counters::table
+        .filter(stats_counters::metric.eq(metric))
+        .filter(stats_counters::period.eq_any(periods))
+        .select((stats_counters::period, stats_counters::value))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn counter(conn: &mut DbConnection, metric: &str, period: &str) -> Result<i64, ApiError> {
+    Ok(counters(conn, metric, &[period.to_owned()])?.get(period).copied().unwrap_or(0))
+}
+
+/// Sets a counter to `value` (an import or a correction); later hits add to it.
+pub fn set_counter(conn: &mut DbConnection, metric: &str, period: &str, value: i64) -> Result<(), ApiError> {
+    on_backend!(conn, |c| diesel::insert_into(stats_counters::table)
+        .values((stats_counters::metric.eq(metric), stats_counters::period.eq(period), stats_counters::value.eq(value)))
+        .on_conflict((stats_counters::metric, stats_counters::period))
+        .do_update()
+        .set(stats_counters::value.eq(value))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Counters of `metric` (all when `None`) whose period starts with `prefix`, by period.
+pub fn list_counters(
+    conn: &mut DbConnection,
+    metric: Option<&str>,
+    prefix: Option<&str>,
+) -> Result<Vec<(String, String, i64)>, ApiError> {
+    let mut query = stats_counters::table.into_boxed();
+    if let Some(metric) = metric {
+        query = query.filter(stats_counters::metric.eq(metric.to_owned()));
+    }
+    if let Some(prefix) = prefix {
+        query = query.filter(stats_counters::period.like(format!("{prefix}%")));
+    }
+    Ok(query
+        .filter(stats_counters::period.not_like(HOUR_PATTERN))
+        .order((stats_counters::metric, stats_counters::period))
+        .select((stats_counters::metric, stats_counters::period, stats_counters::value))
+        .limit(10_000)
+        .load(conn)?)
+}
+
+/// Hour counters of `metric` from hour period `from` to `to` (inclusive), by period.
+pub fn hour_counters(
+    conn: &mut DbConnection,
+    metric: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let rows: Vec<(String, i64)> = stats_counters::table
+        .filter(stats_counters::metric.eq(metric))
+        .filter(stats_counters::period.between(from, to))
+        .select((stats_counters::period, stats_counters::value))
+        .load(conn)?;
+    Ok(rows.into_iter().filter(|(period, _)| period.len() == 13).collect())
+}
+
+/// Visits and page views by item of `dimension` from local day `from` to `to`.
+pub fn breakdown(
+    conn: &mut DbConnection,
+    dimension: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64, i64)>, ApiError> {
+    let mut rows: Vec<(String, i64, i64)> = stats_breakdowns::table
+        .filter(stats_breakdowns::dimension.eq(dimension))
+        .filter(stats_breakdowns::day.between(from, to))
+        .group_by(stats_breakdowns::item)
+        .select((stats_breakdowns::item, sum_of("visits"), sum_of("page_views")))
+        .load(conn)?;
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+    Ok(rows)
+}
+
+/// Article ids by views on local days from `from` on, most viewed first.
+pub fn most_viewed_since(conn: &mut DbConnection, from: &str, limit: i64) -> Result<Vec<(i64, i64)>, ApiError> {
+    Ok(stats_article_views::table
+        .filter(stats_article_views::day.ge(from))
+        .group_by(stats_article_views::article_id)
+        .select((stats_article_views::article_id, sum_of("views")))
+        .order((sql::<BigInt>("2 DESC"), stats_article_views::article_id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Purged {
+    pub hour_counters: usize,
+    pub breakdown_rows: usize,
+    pub article_view_rows: usize,
+}
+
+/// Deletes detail older than local day `before`: hour counters, daily breakdowns and
+/// daily article views. Day, month, year and total counters are history and stay.
+pub fn purge(conn: &mut DbConnection, before: &str) -> Result<Purged, ApiError> {
+    Ok(Purged {
+        hour_counters: diesel::delete(
+            stats_counters::table
+                .filter(stats_counters::period.like(HOUR_PATTERN))
+                .filter(stats_counters::period.lt(before)),
+        )
+        .execute(conn)?,
+        breakdown_rows: diesel::delete(stats_breakdowns::table.filter(stats_breakdowns::day.lt(before)))
+            .execute(conn)?,
+        article_view_rows: diesel::delete(stats_article_views::table.filter(stats_article_views::day.lt(before)))
+            .execute(conn)?,
+    })
+}
+
+/// `SUM(column)` as a BIGINT on both backends (PostgreSQL sums BIGINTs as NUMERIC).
+fn sum_of(column: &'static str) -> SqlLiteral<BigInt> {
+    sql::<BigInt>(&format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"))
+}
+
+/// The hour of day and weekday of an hour period (`2026-11-27T14`).
+pub fn hour_and_weekday(period: &str) -> Option<(u32, chrono::Weekday)> {
+    use chrono::Datelike;
+    let at = NaiveDateTime::parse_from_str(&format!("{period}:00"), "%Y-%m-%dT%H:%M").ok()?;
+    Some((at.hour(), at.weekday()))
+}
