@@ -111,13 +111,49 @@ pub struct Settings {
     #[arg(long, env = "NEWSDESK_COUNTRY_HEADER", value_name = "NEWSDESK_COUNTRY_HEADER")]
     pub country_header: Option<String>,
 
+    /// The public address of the portal, for absolute links in feeds and articles.
+    #[arg(long, env = "NEWSDESK_SITE_URL", value_name = "NEWSDESK_SITE_URL", default_value = "http://127.0.0.1:8080",
+          value_parser = parse_site_url)]
+    pub site_url: String,
+
+    /// Where an article's page is on the portal; `{slug}` is filled in.
+    #[arg(long, env = "NEWSDESK_ARTICLE_PATH", value_name = "NEWSDESK_ARTICLE_PATH", default_value = "/articles/{slug}",
+          value_parser = parse_article_path)]
+    pub article_path: String,
+
+    /// The portal's name, the title of its feeds.
+    #[arg(long, env = "NEWSDESK_SITE_NAME", value_name = "NEWSDESK_SITE_NAME", default_value = "newsdesk")]
+    pub site_name: String,
+
+    /// `max-age` of public GET responses, in seconds (0: revalidate every time).
+    #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", value_name = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=86_400))]
+    pub cache_max_age: u32,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_timeout: u64,
 }
 
+/// How article and feed links are made absolute.
+#[derive(Debug, Clone)]
+pub struct SiteUrls {
+    pub base: String,
+    pub article_path: String,
+}
+
+impl SiteUrls {
+    pub fn article_url(&self, slug: &str) -> String {
+        format!("{}{}", self.base, self.article_path.replace("{slug}", slug))
+    }
+}
+
 impl Settings {
+    pub fn site(&self) -> SiteUrls {
+        SiteUrls { base: self.site_url.clone(), article_path: self.article_path.clone() }
+    }
+
     /// Defaults for everything but the database; used by tests and tools.
     pub fn for_database(database_url: DatabaseTarget) -> Self {
         Self {
@@ -142,6 +178,10 @@ impl Settings {
             online_window: 300,
             stats_flush_interval: 1000,
             country_header: None,
+            site_url: "http://127.0.0.1:8080".into(),
+            article_path: "/articles/{slug}".into(),
+            site_name: "newsdesk".into(),
+            cache_max_age: 30,
         }
     }
 }
@@ -177,4 +217,20 @@ fn parse_network(value: &str) -> Result<IpNet, String> {
 
 fn parse_time_zone(value: &str) -> Result<Tz, String> {
     value.trim().parse::<Tz>().map_err(|_| format!("`{value}` is not an IANA time zone such as Asia/Ho_Chi_Minh"))
+}
+
+/// An absolute http(s) URL, kept without a trailing slash.
+fn parse_site_url(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("`{value}` is not an http or https URL"));
+    }
+    Ok(value.trim().trim_end_matches('/').to_owned())
+}
+
+fn parse_article_path(value: &str) -> Result<String, String> {
+    if !value.starts_with('/') || !value.contains("{slug}") {
+        return Err("must start with / and contain {slug}".into());
+    }
+    Ok(value.to_owned())
 }

@@ -21,7 +21,7 @@ impl HttpMetrics {
 }
 
 /// The Prometheus text exposition of the HTTP and statistics figures.
-pub fn render(http: &HttpMetrics, stats: &Collector) -> String {
+pub fn render(http: &HttpMetrics, stats: &Collector, queries: u64) -> String {
     let mut out = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, f64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -44,6 +44,7 @@ pub fn render(http: &HttpMetrics, stats: &Collector) -> String {
         "Time spent answering HTTP requests.",
         &[(String::new(), load(&http.duration_micros) as f64 / 1e6)],
     );
+    metric("newsdesk_db_queries_total", "counter", "SQL statements run.", &one(queries));
     let m = &stats.metrics;
     metric("newsdesk_stats_hits_total", "counter", "Hits recorded.", &one(load(&m.hits_recorded)));
     metric("newsdesk_stats_hit_buffer_depth", "gauge", "Hits waiting for the next flush.", &one(stats.pending()));

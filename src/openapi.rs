@@ -17,6 +17,9 @@ use crate::error::Problem;
     tags(
         (name = "articles", description = "News articles and their publication"),
         (name = "sources", description = "News sources (\"Nguồn tin\")"),
+        (name = "categories", description = "Sections of the portal (\"chuyên mục\"), nested"),
+        (name = "tags", description = "Keywords on articles"),
+        (name = "feeds", description = "RSS 2.0 and Atom feeds"),
         (name = "ratings", description = "Readers' ratings and their moderation"),
         (name = "stats", description = "Visit statistics: hits, online now, counters, series, breakdowns"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),

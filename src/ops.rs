@@ -53,7 +53,9 @@ pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
 )]
 #[get("/metrics")]
 pub async fn metrics(state: Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(crate::metrics::render(&state.http_metrics, &state.stats))
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::render(
+        &state.http_metrics,
+        &state.stats,
+        state.db.queries_run(),
+    ))
 }

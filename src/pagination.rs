@@ -61,12 +61,13 @@ impl PageQuery {
 /// Where a list stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListMeta {
-    pub page: i64,
+    /// The page number; null when paging by cursor.
+    pub page: Option<i64>,
     pub per_page: i64,
-    /// Items matching the filters, over all pages.
-    pub total: i64,
-    pub total_pages: i64,
-    /// Opaque cursor of the next page in keyset paging; null when there is none.
+    /// Items matching the filters, over all pages; null when not counted (`count=false`).
+    pub total: Option<i64>,
+    pub total_pages: Option<i64>,
+    /// Opaque cursor of the next page (pass as `cursor`); null on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -79,22 +80,27 @@ pub struct ListResponse<T> {
 
 impl<T: Serialize> ListResponse<T> {
     pub fn new(data: Vec<T>, paging: Paging, total: i64) -> Self {
-        Self {
-            data,
-            meta: ListMeta {
-                page: paging.page,
-                per_page: paging.per_page,
-                total,
-                total_pages: (total + paging.per_page - 1) / paging.per_page,
-                next_cursor: None,
-            },
-        }
+        Self::paged(data, Some(paging.page), paging.per_page, Some(total), None)
+    }
+
+    /// A page by number (`page`) or by cursor (`page` is `None`).
+    pub fn paged(
+        data: Vec<T>,
+        page: Option<i64>,
+        per_page: i64,
+        total: Option<i64>,
+        next_cursor: Option<String>,
+    ) -> Self {
+        let total_pages = total.map(|total| (total + per_page - 1) / per_page);
+        Self { data, meta: ListMeta { page, per_page, total, total_pages, next_cursor } }
     }
 
     /// The JSON body with `X-Total-Count` and an RFC 8288 `Link` header (first, prev, next, last).
     pub fn respond(self, req: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::Ok();
-        response.insert_header(("X-Total-Count", self.meta.total.to_string()));
+        if let Some(total) = self.meta.total {
+            response.insert_header(("X-Total-Count", total.to_string()));
+        }
         let link = link_header(req, &self.meta);
         if !link.is_empty() {
             response.insert_header(("Link", link));
@@ -104,21 +110,37 @@ impl<T: Serialize> ListResponse<T> {
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
-    let others: Vec<&str> =
-        req.query_string().split('&').filter(|pair| !pair.is_empty() && !pair.starts_with("page=")).collect();
-    let url = |page: i64| {
+    let others: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("page=") && !pair.starts_with("cursor="))
+        .collect();
+    let url = |param: String| {
         let mut query = others.clone();
-        let page = format!("page={page}");
-        query.push(&page);
+        query.push(&param);
         format!("<{}?{}>", req.path(), query.join("&"))
     };
-    let last = meta.total_pages.max(1);
-    let mut links = vec![format!("{}; rel=\"first\"", url(1)), format!("{}; rel=\"last\"", url(last))];
-    if meta.page > 1 {
-        links.push(format!("{}; rel=\"prev\"", url((meta.page - 1).min(last))));
-    }
-    if meta.page < meta.total_pages {
-        links.push(format!("{}; rel=\"next\"", url(meta.page + 1)));
+    let mut links = Vec::new();
+    match meta.page {
+        Some(page) => {
+            links.push(format!("{}; rel=\"first\"", url("page=1".into())));
+            if let Some(total_pages) = meta.total_pages {
+                let last = total_pages.max(1);
+                links.push(format!("{}; rel=\"last\"", url(format!("page={last}"))));
+                if page > 1 {
+                    links.push(format!("{}; rel=\"prev\"", url(format!("page={}", (page - 1).min(last)))));
+                }
+            }
+            let more = meta.total_pages.map_or(meta.next_cursor.is_some(), |total_pages| page < total_pages);
+            if more {
+                links.push(format!("{}; rel=\"next\"", url(format!("page={}", page + 1))));
+            }
+        }
+        None => {
+            if let Some(cursor) = &meta.next_cursor {
+                links.push(format!("{}; rel=\"next\"", url(format!("cursor={cursor}"))));
+            }
+        }
     }
     links.join(", ")
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::openapi::OpenApi;
@@ -16,15 +16,16 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::tokens::{JwtKeys, random_secret};
+use crate::caching::{self, CacheRequest};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, SiteUrls};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
 use crate::metrics::HttpMetrics;
 use crate::ratelimit::RateLimiter;
 use crate::stats::collector::{Collector, StatsConfig};
-use crate::{api_tokens, articles, auth, openapi, ops, ratings, sources, stats, users};
+use crate::{api_tokens, articles, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -38,6 +39,8 @@ pub struct AppState {
     /// The hit buffer and its flusher.
     pub stats: Arc<Collector>,
     pub http_metrics: Arc<HttpMetrics>,
+    /// How links to the portal are made.
+    pub site: Arc<SiteUrls>,
 }
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
@@ -54,6 +57,10 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
             Ok((jwt, address))
         })
         .map_err(failed)?;
+    let filled = db.write_blocking(articles::model::fill_search_text).map_err(failed)?;
+    if filled > 0 {
+        log::info!("indexed {filled} articles for search");
+    }
     if db.write_blocking(users::model::count).map_err(failed)? == 0 {
         let password = settings.admin_password.clone().unwrap_or_else(|| random_secret(""));
         let new = users::model::NewUser {
@@ -83,6 +90,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
     Ok(AppState {
         stats: Arc::new(Collector::new(stats_config, db.clone(), clock)),
         http_metrics: Arc::default(),
+        site: Arc::new(settings.site()),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
@@ -96,6 +104,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(articles::http::list_articles)
         .service(articles::http::top_articles)
+        .service(articles::http::related_articles)
         .service(articles::http::create_article)
         .service(articles::http::get_article_by_slug)
         .service(articles::http::get_article)
@@ -112,6 +121,21 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(sources::http::replace_source)
         .service(sources::http::update_source)
         .service(sources::http::delete_source)
+        .service(categories::http::list_categories)
+        .service(categories::http::create_category)
+        .service(categories::http::get_category)
+        .service(categories::http::category_articles)
+        .service(categories::http::replace_category)
+        .service(categories::http::update_category)
+        .service(categories::http::delete_category)
+        .service(tags::http::list_tags)
+        .service(tags::http::create_tag)
+        .service(tags::http::get_tag)
+        .service(tags::http::tag_articles)
+        .service(tags::http::rename_tag)
+        .service(tags::http::delete_tag)
+        .service(feeds::http::site_feed)
+        .service(feeds::http::category_feed)
         .service(auth::http::login)
         .service(auth::http::refresh)
         .service(auth::http::logout)
@@ -178,6 +202,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));
     let cors_origins = settings.cors_origins.clone();
+    let cache_max_age = settings.cache_max_age;
     let mut server = HttpServer::new(move || {
         let (app, spec) = app_with_spec();
         app.app_data(state.clone())
@@ -193,6 +218,12 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap_fn(move |req, srv| {
+                let caching = CacheRequest::of(&req);
+                let response = srv.call(req);
+                async move { caching::finish(response.await?.map_into_boxed_body(), caching, cache_max_age).await }
+            })
+            .wrap(Compress::default())
             .wrap_fn({
                 let http_metrics = state.http_metrics.clone();
                 move |req, srv| {

@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::input::{ArticleInput, ArticlePatch, CoverImage, stored_cover};
-use super::model::{self, Article, Audience, ListFilter, Sort, Status};
+use super::listing::{self, Cursor, ListFilter, PageRequest, Sort};
+use super::model::{self, Article, Audience, Status};
 use crate::auth::{Permission, Principal, Viewer};
+use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -17,9 +19,11 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
 use crate::pagination::{ListResponse, Paging};
+use crate::search;
 use crate::slug;
 use crate::startup::AppState;
-use crate::validation::Checks;
+use crate::tags::model as tags;
+use crate::validation::{Checks, Lines};
 
 /// The source an article cites, embedded.
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,6 +98,11 @@ pub struct ArticleResponse {
     pub updated_at: DateTime<Utc>,
     /// The user who created the article, when known.
     pub created_by: Option<i64>,
+    /// The article's page on the site (`NEWSDESK_SITE_URL` + `NEWSDESK_ARTICLE_PATH`).
+    pub url: String,
+    /// In search results: the matching words in context, HTML-escaped, matches in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 impl ArticleResponse {
@@ -123,40 +132,238 @@ impl ArticleResponse {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             created_by: row.created_by,
+            url: String::new(),
+            snippet: None,
         }
+    }
+
+    /// Sets `url` from the site's address and article path template.
+    pub fn with_url(mut self, site: &crate::config::SiteUrls) -> Self {
+        self.url = site.article_url(&self.slug);
+        self
     }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
-    /// Page number, from 1.
+    /// Page number, from 1 (ignored with `cursor`).
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
-    /// Only articles with this status (the public sees only published ones).
+    /// Keyset paging: `meta.next_cursor` of the previous page. Start with an empty value
+    /// (`cursor=`) to page by cursor from the first page.
+    pub cursor: Option<String>,
+    /// `false` skips counting `total` (faster on large sets). Default `true`.
+    pub count: Option<bool>,
+    /// Only these fields of each article, comma-separated (`id,slug,title,cover_image`).
+    pub fields: Option<String>,
+    /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
+    pub q: Option<String>,
+    /// Only articles with this status (others than `published` need staff credentials).
     pub status: Option<Status>,
     /// Only articles citing this source.
     pub source_id: Option<i64>,
-    /// Only articles filed under this category.
+    /// Only articles filed under this category (by slug) or any category below it.
+    pub category: Option<String>,
+    /// Only articles filed under exactly this category id.
     pub category_id: Option<i64>,
     /// Only articles with this tag (its slug).
     pub tag: Option<String>,
-    /// `-published_at` (newest first, the default) or `published_at`.
+    /// Only articles by this author (exact name).
+    pub author: Option<String>,
+    /// Only articles published at or after this time (RFC 3339).
+    pub published_from: Option<DateTime<Utc>>,
+    /// Only articles published before this time (RFC 3339).
+    pub published_to: Option<DateTime<Utc>>,
+    /// Only articles with (`true`) or without (`false`) a lead image.
+    pub has_cover: Option<bool>,
+    /// Order (default `-published_at`, or `relevance` with `q`); ties go by id.
     pub sort: Option<Sort>,
 }
 
-/// List articles, newest first by default.
+/// The article fields `fields=` may name.
+const ARTICLE_FIELDS: [&str; 24] = [
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "body_html",
+    "cover_image",
+    "author",
+    "source_id",
+    "source",
+    "source_url",
+    "category_id",
+    "category",
+    "tags",
+    "status",
+    "published_at",
+    "expires_at",
+    "allow_rating",
+    "view_count",
+    "rating",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "snippet",
+    "url",
+];
+
+/// Which articles a list is about, besides its query parameters.
+pub enum ListScope {
+    All,
+    Category(String),
+    Tag(String),
+}
+
+/// A list of articles with every filter, sort and paging option; shared by
+/// `/articles`, `/categories/{slug}/articles` and `/tags/{slug}/articles`.
+pub async fn article_list(
+    state: &AppState,
+    viewer: &Viewer,
+    query: ArticleListQuery,
+    scope: ListScope,
+    req: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mut checks = Checks::new();
+    let paging = Paging::check(query.page, query.per_page, &mut checks);
+    for (field, slug) in [("tag", &query.tag), ("category", &query.category)] {
+        if slug.as_deref().is_some_and(|s| !slug::is_valid_slug(s)) {
+            checks.error(field, "must be a slug such as `dan-van-kheo`");
+        }
+    }
+    let author = checks.optional_text("author", query.author.as_deref(), 200, Lines::Single);
+    let fields = query.fields.as_deref().map(|list| {
+        let names: Vec<String> = list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
+        if let Some(unknown) = names.iter().find(|f| !ARTICLE_FIELDS.contains(&f.as_str())) {
+            checks.error("fields", format!("`{unknown}` is not an article field"));
+        }
+        names
+    });
+    let terms = query.q.as_deref().map(search::terms);
+    if terms.as_ref().is_some_and(|t| t.is_empty()) {
+        checks.error("q", "must contain a letter or a digit");
+    }
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > 200 || q.contains('\0')) {
+        checks.error("q", "must be at most 200 characters of text");
+    }
+    let sort = query.sort.unwrap_or(if terms.is_some() { Sort::Relevance } else { Sort::default() });
+    if sort == Sort::Relevance && terms.is_none() {
+        checks.error("sort", "relevance needs a search (`q`)");
+    }
+    let page = match query.cursor.as_deref() {
+        Some(text) if !text.trim().is_empty() => match Cursor::decode(text, sort) {
+            Ok(cursor) => PageRequest::After { cursor: Some(cursor), limit: paging.per_page },
+            Err(ApiError::Validation(errors)) => {
+                for e in errors {
+                    checks.error(e.field, e.message);
+                }
+                PageRequest::After { cursor: None, limit: paging.per_page }
+            }
+            Err(other) => return Err(other),
+        },
+        Some(_) => PageRequest::After { cursor: None, limit: paging.per_page },
+        None => PageRequest::Numbered(paging),
+    };
+    checks.finish()?;
+
+    let mut filter = ListFilter {
+        audience: Some(audience(viewer)),
+        status: query.status,
+        source_id: query.source_id,
+        category_ids: query.category_id.map(|id| vec![id]),
+        tag: query.tag,
+        author,
+        published_from: query.published_from.map(|t| t.naive_utc()),
+        published_to: query.published_to.map(|t| t.naive_utc()),
+        has_cover: query.has_cover,
+        search: terms.clone(),
+    };
+    let with_total = query.count.unwrap_or(true);
+    let category = query.category;
+    let at = now();
+    let page_for_meta = match &page {
+        PageRequest::Numbered(paging) => Some(paging.page),
+        PageRequest::After { .. } => None,
+    };
+    let result = state
+        .db
+        .read(move |conn| {
+            match scope {
+                ListScope::All => {}
+                ListScope::Category(slug) => {
+                    let ids =
+                        categories::with_descendants(conn, &slug)?.ok_or_else(|| ApiError::not_found("category"))?;
+                    filter.category_ids = Some(ids);
+                }
+                ListScope::Tag(slug) => {
+                    if !tags::exists_slug(conn, &slug)? {
+                        return Err(ApiError::not_found("tag"));
+                    }
+                    filter.tag = Some(slug);
+                }
+            }
+            if let Some(slug) = category {
+                filter.category_ids = Some(categories::with_descendants(conn, &slug)?.unwrap_or_default());
+            }
+            listing::list(conn, &filter, sort, &page, with_total, at)
+        })
+        .await?;
+    let site = &state.site;
+    let newest_change = result.articles.iter().map(|a| a.row.updated_at).max();
+    let data: Vec<serde_json::Value> = result
+        .articles
+        .into_iter()
+        .map(|article| {
+            let snippet = terms.as_ref().and_then(|terms| search_snippet(&article, terms));
+            let mut response = ArticleResponse::new(article, at).with_url(site);
+            response.snippet = snippet;
+            sparse(response, fields.as_deref())
+        })
+        .collect();
+    let mut response =
+        ListResponse::paged(data, page_for_meta, paging.per_page, result.total, result.next_cursor).respond(req);
+    if let Some(at) = newest_change
+        && let Ok(value) = header::HeaderValue::from_str(&last_modified(at))
+    {
+        response.headers_mut().insert(header::LAST_MODIFIED, value);
+    }
+    Ok(response)
+}
+
+/// About 200 characters of the title, summary or body around the first match, with
+/// the matching words in `<mark>`.
+fn search_snippet(article: &Article, terms: &[String]) -> Option<String> {
+    search::snippet(&article.row.title, terms, 200)
+        .filter(|_| article.row.summary.is_empty())
+        .or_else(|| search::snippet(&article.row.summary, terms, 200))
+        .or_else(|| search::snippet(&search::plain_text(&article.row.body_html), terms, 200))
+        .or_else(|| search::snippet(&article.row.title, terms, 200))
+}
+
+/// The article as JSON, cut down to `fields` when given.
+fn sparse(article: ArticleResponse, fields: Option<&[String]>) -> serde_json::Value {
+    let mut value = serde_json::to_value(article).expect("an article serializes");
+    if let (Some(fields), Some(object)) = (fields, value.as_object_mut()) {
+        object.retain(|key, _| fields.iter().any(|f| f == key));
+    }
+    value
+}
+
+/// List articles: filters, sorts, page numbers or cursors, sparse fields and search.
 #[utoipa::path(
     tag = "articles",
     params(ArticleListQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>,
-         headers(("X-Total-Count" = i64, description = "Articles matching the filters"),
-                 ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"))),
+         headers(("X-Total-Count" = i64, description = "Articles matching the filters (absent with count=false)"),
+                 ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
+                 ("ETag" = String, description = "Validator for If-None-Match"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
         BadRequest, Unauthorized, Unavailable
     )
 )]
@@ -167,25 +374,46 @@ pub async fn list_articles(
     query: Query<ArticleListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let mut checks = Checks::new();
-    let paging = Paging::check(query.page, query.per_page, &mut checks);
-    if query.tag.as_deref().is_some_and(|tag| !slug::is_valid_slug(tag)) {
-        checks.error("tag", "must be a tag slug such as `dan-van-kheo`");
+    article_list(&state, &viewer, query.into_inner(), ListScope::All, &req).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedQuery {
+    /// 1 to 20, default 5.
+    #[param(minimum = 1, maximum = 20)]
+    pub limit: Option<i64>,
+}
+
+/// Published articles in the same category or sharing a tag, newest first.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id"), RelatedQuery),
+    responses((status = 200, description = "Related articles", body = Vec<ArticleResponse>),
+              (status = 304, description = "Not modified"), BadRequest, NotFound, Unavailable)
+)]
+#[get("/articles/{id}/related")]
+pub async fn related_articles(
+    state: Data<AppState>,
+    id: Path<i64>,
+    query: Query<RelatedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let limit = query.limit.unwrap_or(5);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 20"));
     }
-    checks.finish()?;
-    let filter = ListFilter {
-        audience: audience(&viewer),
-        status: query.status,
-        source_id: query.source_id,
-        category_id: query.category_id,
-        tag: query.tag,
-        sort: query.sort.unwrap_or_default(),
-    };
     let at = now();
-    let (articles, total) = state.db.read(move |conn| model::list(conn, &filter, paging, at)).await?;
-    let data = articles.into_iter().map(|a| ArticleResponse::new(a, at)).collect();
-    Ok(ListResponse::new(data, paging, total).respond(&req))
+    let related = state
+        .db
+        .read(move |conn| {
+            let article = model::find(conn, id, Audience::Public, at)?;
+            listing::related(conn, &article, limit, at)
+        })
+        .await?;
+    let site = &state.site;
+    let data: Vec<ArticleResponse> = related.into_iter().map(|a| ArticleResponse::new(a, at).with_url(site)).collect();
+    Ok(HttpResponse::Ok().json(data))
 }
 
 /// Get a published article by its slug.
@@ -208,7 +436,20 @@ pub async fn get_article_by_slug(
     let audience = audience(&viewer);
     let at = now();
     let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+    Ok(article_response(article, at, &state))
+}
+
+/// An article with its `Last-Modified`.
+fn article_response(article: Article, at: NaiveDateTime, state: &AppState) -> HttpResponse {
+    let modified = last_modified(article.row.updated_at);
+    HttpResponse::Ok()
+        .insert_header((header::LAST_MODIFIED, modified))
+        .json(ArticleResponse::new(article, at).with_url(&state.site))
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate).
+pub fn last_modified(at: NaiveDateTime) -> String {
+    at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// Get a published article by id.
@@ -224,7 +465,7 @@ pub async fn get_article(state: Data<AppState>, viewer: Viewer, id: Path<i64>) -
     let audience = audience(&viewer);
     let at = now();
     let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+    Ok(article_response(article, at, &state))
 }
 
 /// Create an article.
@@ -258,7 +499,7 @@ pub async fn create_article(
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
-        .json(ArticleResponse::new(article, at)))
+        .json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
 /// Replace an article.
@@ -293,7 +534,7 @@ pub async fn replace_article(
             model::current(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
 /// Change some fields of an article.
@@ -328,7 +569,7 @@ pub async fn update_article(
             model::current(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at)))
+    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
 /// Delete an article.
@@ -472,7 +713,7 @@ pub async fn top_articles(state: Data<AppState>, query: Query<TopQuery>) -> Resu
         .await?;
     let top: Vec<TopArticle> = ranked
         .into_iter()
-        .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at) })
+        .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at).with_url(&state.site) })
         .collect();
     Ok(HttpResponse::Ok().json(top))
 }

@@ -209,7 +209,11 @@ impl ArticleInput {
             published_at,
             expires_at,
             allow_rating: self.allow_rating,
+            search_title: String::new(),
+            search_body: String::new(),
         };
+        let (search_title, search_body) = super::model::search_text(&fields.title, &fields.summary, &fields.body_html);
+        let fields = ArticleFields { search_title, search_body, ..fields };
         let tags = check_tags(&self.tags, &mut checks);
         checks.finish()?;
         Ok(ArticleWrite { fields, slug, tags })

@@ -2,4 +2,5 @@
 
 pub mod http;
 pub mod input;
+pub mod listing;
 pub mod model;

@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::categories::model::{self as categories, CategorySummary};
-use crate::db::schema::{article_tags, articles, tags as tag_table};
+use crate::db::schema::articles;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::on_backend;
-use crate::pagination::Paging;
 use crate::slug;
 use crate::sources::model::{self as sources, Source};
 use crate::tags::model::{self as tags, Tag, TagName};
@@ -48,7 +47,7 @@ impl Status {
 }
 
 /// Stored statuses that become public once `published_at` has passed.
-const RELEASED: [&str; 2] = ["published", "scheduled"];
+pub(super) const RELEASED: [&str; 2] = ["published", "scheduled"];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
@@ -110,6 +109,10 @@ pub struct ArticleFields {
     pub published_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub allow_rating: bool,
+    /// The title, folded for search (see `crate::search::fold`).
+    pub search_title: String,
+    /// The summary and the body's text, folded for search.
+    pub search_body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,28 +149,9 @@ pub enum Audience {
     Staff,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
-pub enum Sort {
-    #[default]
-    #[serde(rename = "-published_at")]
-    NewestFirst,
-    #[serde(rename = "published_at")]
-    OldestFirst,
-}
+pub(super) type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
 
-#[derive(Debug, Clone)]
-pub struct ListFilter {
-    pub audience: Audience,
-    pub status: Option<Status>,
-    pub source_id: Option<i64>,
-    pub category_id: Option<i64>,
-    pub tag: Option<String>,
-    pub sort: Sort,
-}
-
-type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
-
-fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
+pub(super) fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
     let query = articles::table.into_boxed();
     match audience {
         Audience::Staff => query,
@@ -176,37 +160,6 @@ fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
             .filter(articles::published_at.le(now))
             .filter(articles::expires_at.is_null().or(articles::expires_at.gt(now))),
     }
-}
-
-fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
-    let mut query = visible_to(filter.audience, now);
-    query = match filter.status {
-        None => query,
-        Some(Status::Published) => {
-            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.le(now))
-        }
-        Some(Status::Scheduled) => {
-            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.gt(now))
-        }
-        Some(other) => query.filter(articles::status.eq(other.as_str())),
-    };
-    if let Some(source_id) = filter.source_id {
-        query = query.filter(articles::source_id.eq(source_id));
-    }
-    if let Some(category_id) = filter.category_id {
-        query = query.filter(articles::category_id.eq(category_id));
-    }
-    if let Some(tag) = &filter.tag {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tag_table::table)
-                    .filter(tag_table::slug.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    query
 }
 
 pub fn find(conn: &mut DbConnection, id: i64, audience: Audience, now: NaiveDateTime) -> Result<Article, ApiError> {
@@ -234,30 +187,8 @@ fn one(conn: &mut DbConnection, row: Option<ArticleRow>) -> Result<Article, ApiE
     Ok(embed(conn, vec![row])?.remove(0))
 }
 
-/// A page of articles and the number of all that match.
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &ListFilter,
-    paging: Paging,
-    now: NaiveDateTime,
-) -> Result<(Vec<Article>, i64), ApiError> {
-    let total: i64 = filtered(filter, now).count().get_result(conn)?;
-    let query = filtered(filter, now).select(ArticleRow::as_select());
-    // Undated articles (drafts) sort last either way; the id breaks ties so pages never overlap.
-    let query = match filter.sort {
-        Sort::NewestFirst => {
-            query.order((articles::published_at.is_null(), articles::published_at.desc(), articles::id.desc()))
-        }
-        Sort::OldestFirst => {
-            query.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
-        }
-    };
-    let rows = query.limit(paging.per_page).offset(paging.offset()).load(conn)?;
-    Ok((embed(conn, rows)?, total))
-}
-
 /// Loads the sources, categories and tags of `rows`: three queries, whatever the count.
-fn embed(conn: &mut DbConnection, rows: Vec<ArticleRow>) -> Result<Vec<Article>, ApiError> {
+pub(super) fn embed(conn: &mut DbConnection, rows: Vec<ArticleRow>) -> Result<Vec<Article>, ApiError> {
     let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
     let category_ids: Vec<i64> = rows.iter().filter_map(|r| r.category_id).collect();
     let article_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -459,4 +390,36 @@ pub fn add_views(conn: &mut DbConnection, id: i64, views: i64) -> Result<(), Api
         .set(articles::view_count.eq(articles::view_count + views))
         .execute(conn)?;
     Ok(())
+}
+
+/// Fills the search text of articles written before it existed (after a migration),
+/// a few hundred at a time. Returns how many were filled.
+pub fn fill_search_text(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    let mut filled = 0;
+    loop {
+        let rows: Vec<(i64, String, String, String)> = articles::table
+            .filter(articles::search_title.eq(""))
+            .filter(articles::title.ne(""))
+            .select((articles::id, articles::title, articles::summary, articles::body_html))
+            .limit(500)
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        for (id, title, summary, body) in rows {
+            let (search_title, search_body) = search_text(&title, &summary, &body);
+            diesel::update(articles::table.find(id))
+                .set((articles::search_title.eq(search_title), articles::search_body.eq(search_body)))
+                .execute(conn)?;
+            filled += 1;
+        }
+    }
+}
+
+/// What an article is found by: its folded title, and its folded summary and body text.
+pub fn search_text(title: &str, summary: &str, body_html: &str) -> (String, String) {
+    let title = crate::search::fold(title);
+    // A title of only symbols still needs a non-empty index entry to count as filled.
+    let title = if title.is_empty() { " ".to_owned() } else { title };
+    (title, crate::search::fold(&format!("{summary} {}", crate::search::plain_text(body_html))))
 }

@@ -89,7 +89,8 @@ pub enum Permission {
     WriteArticles,
     PublishArticles,
     DeleteArticles,
-    ManageSources,
+    /// Sources, categories and tags.
+    ManageTaxonomy,
     ModerateRatings,
     ReadStats,
     WriteStats,
@@ -113,7 +114,7 @@ impl Principal {
             Self::ApiToken { scopes, .. } => scopes.iter().any(|scope| match scope {
                 Scope::ContentRead => permission == ReadDrafts,
                 Scope::ContentWrite => {
-                    matches!(permission, ReadDrafts | WriteArticles | PublishArticles | DeleteArticles | ManageSources)
+                    matches!(permission, ReadDrafts | WriteArticles | PublishArticles | DeleteArticles | ManageTaxonomy)
                 }
                 Scope::RatingsModerate => permission == ModerateRatings,
                 Scope::StatsRead => permission == ReadStats,

@@ -2,10 +2,12 @@
 
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -82,6 +84,19 @@ impl DatabaseTarget {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    queries: Arc<AtomicU64>,
+}
+
+/// Counts the statements a pool's connections run, for `/metrics` (and to show that a
+/// page of articles costs the same few queries whatever its size).
+struct QueryCounter(Arc<AtomicU64>);
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl ManageConnection for ConnectionManager {
@@ -89,6 +104,22 @@ impl ManageConnection for ConnectionManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        let mut conn = self.open()?;
+        conn.set_instrumentation(QueryCounter(self.queries.clone()));
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.target {
             DatabaseTarget::Postgres(url) => {
                 PgConnection::establish(url).map(DbConnection::Postgres).map_err(r2d2::Error::ConnectionError)
@@ -109,14 +140,6 @@ impl ManageConnection for ConnectionManager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
-    }
 }
 
 pub type DbPool = Pool<ConnectionManager>;
@@ -129,11 +152,13 @@ pub struct Db {
     read: DbPool,
     write: DbPool,
     target: DatabaseTarget,
+    queries: Arc<AtomicU64>,
 }
 
 impl Db {
     pub fn connect(target: &DatabaseTarget, pool_size: u32) -> Result<Self, String> {
-        let manager = ConnectionManager { target: target.clone() };
+        let queries = Arc::new(AtomicU64::new(0));
+        let manager = ConnectionManager { target: target.clone(), queries: queries.clone() };
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
@@ -148,11 +173,16 @@ impl Db {
             DatabaseTarget::Sqlite(_) => build(1)?,
             DatabaseTarget::Postgres(_) => read.clone(),
         };
-        Ok(Self { read, write, target: target.clone() })
+        Ok(Self { read, write, target: target.clone(), queries })
     }
 
     pub fn target(&self) -> &DatabaseTarget {
         &self.target
+    }
+
+    /// Statements run so far through this database's pools.
+    pub fn queries_run(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     /// Runs `f` with a read connection on the blocking thread pool, never on an actix worker.

@@ -58,6 +58,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_title -> Text,
+        search_body -> Text,
+        rating_score -> BigInt,
     }
 }
 

@@ -5,7 +5,7 @@
 //! writers there are.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::dsl::count_star;
+use diesel::dsl::{case_when, count_star};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -121,10 +121,14 @@ fn rate_once(
 }
 
 fn add_to_article(conn: &mut DbConnection, article_id: i64, count: i64, points: i64) -> Result<(), ApiError> {
+    let new_count = articles::rating_count + count;
+    let new_total = articles::rating_total + points;
     diesel::update(articles::table.find(article_id))
         .set((
             articles::rating_count.eq(articles::rating_count + count),
             articles::rating_total.eq(articles::rating_total + points),
+            // The average times 1000, from the same new values, for sorting by rating.
+            articles::rating_score.eq(case_when(new_count.gt(0), new_total * 1000 / new_count).otherwise(0)),
         ))
         .execute(conn)?;
     Ok(())

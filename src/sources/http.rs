@@ -158,7 +158,7 @@ pub async fn create_source(
     principal: Principal,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageSources)?;
+    principal.require(Permission::ManageTaxonomy)?;
     let fields = body.0.validate()?;
     let source = state.db.write(move |conn| model::create(conn, &fields)).await?;
     Ok(HttpResponse::Created()
@@ -184,7 +184,7 @@ pub async fn replace_source(
     id: Path<i64>,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageSources)?;
+    principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let fields = body.0.validate()?;
     let source = state.db.write(move |conn| model::update(conn, id, &fields)).await?;
@@ -209,7 +209,7 @@ pub async fn update_source(
     id: Path<i64>,
     body: ApiJson<SourcePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageSources)?;
+    principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let patch = body.0;
     let source = state
@@ -240,7 +240,7 @@ pub async fn delete_source(
     principal: Principal,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageSources)?;
+    principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,3 +1,4 @@
 //! Free keywords on articles ("từ khóa").
 
+pub mod http;
 pub mod model;

@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{article_tags, tags};
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::pagination::Paging;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tags)]
@@ -62,4 +64,72 @@ pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<Hash
         by_article.entry(article_id).or_default().push(tag);
     }
     Ok(by_article)
+}
+
+/// Tags by name, with how many articles carry each.
+pub fn list(conn: &mut DbConnection, paging: Paging) -> Result<(Vec<(Tag, i64)>, i64), ApiError> {
+    let total = tags::table.count().get_result(conn)?;
+    let page: Vec<Tag> = tags::table
+        .select(Tag::as_select())
+        .order((tags::name, tags::id))
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .load(conn)?;
+    let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
+    let counts = article_counts(conn, &ids)?;
+    Ok((page.into_iter().map(|t| (t.id, t)).map(|(id, t)| (t, counts.get(&id).copied().unwrap_or(0))).collect(), total))
+}
+
+fn article_counts(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, i64>, ApiError> {
+    Ok(article_tags::table
+        .filter(article_tags::tag_id.eq_any(ids))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<(Tag, i64), ApiError> {
+    let tag = tags::table
+        .find(id)
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("tag"))?;
+    let count = article_counts(conn, &[id])?.get(&id).copied().unwrap_or(0);
+    Ok((tag, count))
+}
+
+pub fn exists_slug(conn: &mut DbConnection, slug: &str) -> Result<bool, ApiError> {
+    Ok(tags::table.filter(tags::slug.eq(slug)).select(tags::id).first::<i64>(conn).optional()?.is_some())
+}
+
+/// Creates a tag, or names an existing one anew; its slug must not be another tag's.
+pub fn save(conn: &mut DbConnection, id: Option<i64>, tag: &TagName) -> Result<i64, ApiError> {
+    let holder: Option<i64> = tags::table.filter(tags::slug.eq(&tag.slug)).select(tags::id).first(conn).optional()?;
+    if holder.is_some_and(|h| Some(h) != id) {
+        return Err(ApiError::conflict("name", "a tag with this slug already exists"));
+    }
+    match id {
+        Some(id) => {
+            find(conn, id)?;
+            diesel::update(tags::table.find(id))
+                .set((tags::name.eq(&tag.name), tags::slug.eq(&tag.slug)))
+                .execute(conn)?;
+            Ok(id)
+        }
+        None => Ok(on_backend!(conn, |c| diesel::insert_into(tags::table)
+            .values((tags::name.eq(&tag.name), tags::slug.eq(&tag.slug)))
+            .returning(tags::id)
+            .get_result(c))?),
+    }
+}
+
+/// Deletes a tag and takes it off every article.
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+    find(conn, id)?;
+    diesel::delete(article_tags::table.filter(article_tags::tag_id.eq(id))).execute(conn)?;
+    diesel::delete(tags::table.find(id)).execute(conn)?;
+    Ok(())
 }

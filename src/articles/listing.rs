@@ -1,0 +1,436 @@
+//! The queries behind article lists: filters, sorts, page numbers and keyset cursors,
+//! full-text search and related articles. Part of the articles model.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to};
+use crate::db::DbConnection;
+use crate::db::schema::{article_tags, articles, tags};
+use crate::error::ApiError;
+use crate::pagination::Paging;
+
+/// Search answers hold at most this many articles, best first.
+pub const MAX_SEARCH_RESULTS: i64 = 1000;
+
+/// How a list is ordered. Ties are broken by id in the same direction, so the order is
+/// total and pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+pub enum Sort {
+    #[default]
+    #[serde(rename = "-published_at")]
+    NewestFirst,
+    #[serde(rename = "published_at")]
+    OldestFirst,
+    #[serde(rename = "-updated_at")]
+    RecentlyUpdated,
+    #[serde(rename = "updated_at")]
+    LeastRecentlyUpdated,
+    #[serde(rename = "-view_count")]
+    MostViewed,
+    #[serde(rename = "view_count")]
+    LeastViewed,
+    #[serde(rename = "-rating")]
+    BestRated,
+    #[serde(rename = "rating")]
+    WorstRated,
+    #[serde(rename = "title")]
+    TitleAscending,
+    #[serde(rename = "-title")]
+    TitleDescending,
+    /// Best match first; only with `q` (and its default there).
+    #[serde(rename = "relevance")]
+    Relevance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    PublishedAt,
+    UpdatedAt,
+    ViewCount,
+    Rating,
+    Title,
+    Relevance,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "-published_at",
+            Self::OldestFirst => "published_at",
+            Self::RecentlyUpdated => "-updated_at",
+            Self::LeastRecentlyUpdated => "updated_at",
+            Self::MostViewed => "-view_count",
+            Self::LeastViewed => "view_count",
+            Self::BestRated => "-rating",
+            Self::WorstRated => "rating",
+            Self::TitleAscending => "title",
+            Self::TitleDescending => "-title",
+            Self::Relevance => "relevance",
+        }
+    }
+
+    fn descending(self) -> bool {
+        self.name().starts_with('-')
+    }
+
+    fn key(self) -> SortKey {
+        match self {
+            Self::NewestFirst | Self::OldestFirst => SortKey::PublishedAt,
+            Self::RecentlyUpdated | Self::LeastRecentlyUpdated => SortKey::UpdatedAt,
+            Self::MostViewed | Self::LeastViewed => SortKey::ViewCount,
+            Self::BestRated | Self::WorstRated => SortKey::Rating,
+            Self::TitleAscending | Self::TitleDescending => SortKey::Title,
+            Self::Relevance => SortKey::Relevance,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub audience: Option<Audience>,
+    pub status: Option<Status>,
+    pub source_id: Option<i64>,
+    /// A category and its descendants.
+    pub category_ids: Option<Vec<i64>>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub published_from: Option<NaiveDateTime>,
+    pub published_to: Option<NaiveDateTime>,
+    pub has_cover: Option<bool>,
+    /// Folded search words, all of which must occur.
+    pub search: Option<Vec<String>>,
+}
+
+/// Where the previous page ended: the sort value and id of its last article (or, for
+/// relevance, how many came before). Opaque to clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "s")]
+    sort: String,
+    #[serde(rename = "v")]
+    value: CursorValue,
+    id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum CursorValue {
+    Null,
+    Number(i64),
+    Text(String),
+}
+
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
+    }
+
+    pub fn decode(text: &str, sort: Sort) -> Result<Self, ApiError> {
+        let invalid = || ApiError::field("cursor", "is not a cursor this list gave out");
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        if cursor.sort != sort.name() {
+            return Err(ApiError::field("cursor", "was made for another sort order"));
+        }
+        Ok(cursor)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum PageRequest {
+    Numbered(Paging),
+    After { cursor: Option<Cursor>, limit: i64 },
+}
+
+impl PageRequest {
+    fn limit(&self) -> i64 {
+        match self {
+            Self::Numbered(paging) => paging.per_page,
+            Self::After { limit, .. } => *limit,
+        }
+    }
+}
+
+pub struct ListResult {
+    pub articles: Vec<Article>,
+    /// `None` when the count was not asked for.
+    pub total: Option<i64>,
+    pub next_cursor: Option<String>,
+}
+
+fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
+    let mut query = visible_to(filter.audience.unwrap_or(Audience::Public), now);
+    query = match filter.status {
+        None => query,
+        Some(Status::Published) => {
+            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.le(now))
+        }
+        Some(Status::Scheduled) => {
+            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.gt(now))
+        }
+        Some(other) => query.filter(articles::status.eq(other.as_str())),
+    };
+    if let Some(source_id) = filter.source_id {
+        query = query.filter(articles::source_id.eq(source_id));
+    }
+    if let Some(ids) = &filter.category_ids {
+        query = query.filter(articles::category_id.eq_any(ids.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::slug.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(author) = &filter.author {
+        query = query.filter(articles::author.eq(author.clone()));
+    }
+    if let Some(from) = filter.published_from {
+        query = query.filter(articles::published_at.ge(from));
+    }
+    if let Some(to) = filter.published_to {
+        query = query.filter(articles::published_at.lt(to));
+    }
+    match filter.has_cover {
+        Some(true) => query = query.filter(articles::cover_url.is_not_null()),
+        Some(false) => query = query.filter(articles::cover_url.is_null()),
+        None => {}
+    }
+    query
+}
+
+/// One page of the articles matching `filter`, in `sort` order.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: Sort,
+    page: &PageRequest,
+    with_total: bool,
+    now: NaiveDateTime,
+) -> Result<ListResult, ApiError> {
+    if let Some(terms) = &filter.search {
+        return search(conn, filter, terms, sort, page, with_total, now);
+    }
+    let total = if with_total { Some(filtered(filter, now).count().get_result(conn)?) } else { None };
+    let (articles, next_cursor) = page_of(conn, filtered(filter, now), sort, page)?;
+    Ok(ListResult { articles, total, next_cursor })
+}
+
+/// The requested page of `query` in `sort` order, and the cursor of the page after it.
+fn page_of(
+    conn: &mut DbConnection,
+    query: ArticleQuery,
+    sort: Sort,
+    page: &PageRequest,
+) -> Result<(Vec<Article>, Option<String>), ApiError> {
+    let mut query = order(query, sort);
+    match page {
+        PageRequest::Numbered(paging) => query = query.offset(paging.offset()),
+        PageRequest::After { cursor: Some(cursor), .. } => query = after(query, sort, cursor)?,
+        PageRequest::After { cursor: None, .. } => {}
+    }
+    let limit = page.limit();
+    // One more than asked tells whether there is a next page.
+    let mut rows: Vec<ArticleRow> = query.select(ArticleRow::as_select()).limit(limit + 1).load(conn)?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| cursor_after(conn, sort, last)).transpose()?
+    } else {
+        None
+    };
+    Ok((embed(conn, rows)?, next_cursor))
+}
+
+fn order(query: ArticleQuery, sort: Sort) -> ArticleQuery {
+    use diesel::ExpressionMethods as E;
+    let descending = sort.descending();
+    macro_rules! by {
+        ($column:expr) => {
+            if descending {
+                query.order((E::desc($column), articles::id.desc()))
+            } else {
+                query.order((E::asc($column), articles::id.asc()))
+            }
+        };
+    }
+    match sort.key() {
+        // Undated articles (drafts) come last either way.
+        SortKey::PublishedAt if descending => {
+            query.order((articles::published_at.is_null(), articles::published_at.desc(), articles::id.desc()))
+        }
+        SortKey::PublishedAt => {
+            query.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
+        }
+        SortKey::UpdatedAt => by!(articles::updated_at),
+        SortKey::ViewCount => by!(articles::view_count),
+        SortKey::Rating => by!(articles::rating_score),
+        SortKey::Title | SortKey::Relevance => by!(articles::title),
+    }
+}
+
+/// Rows strictly after the cursor in `sort` order, by a row-value comparison that the
+/// (column, id) indexes serve directly, however deep the page.
+fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor) -> Result<ArticleQuery, ApiError> {
+    let op = if sort.descending() { "<" } else { ">" };
+    let invalid = || ApiError::field("cursor", "is not a cursor this list gave out");
+    let time = |text: &str| NaiveDateTime::parse_from_str(text, TIME_FORMAT).map_err(|_| invalid());
+    let id = cursor.id;
+    macro_rules! beyond {
+        ($column:literal, $sql_type:ty, $value:expr) => {
+            sql::<Bool>(concat!("(articles.", $column, ", articles.id) "))
+                .sql(op)
+                .sql(" (")
+                .bind::<$sql_type, _>($value)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")")
+        };
+    }
+    Ok(match (sort.key(), &cursor.value) {
+        (SortKey::PublishedAt, CursorValue::Null) => query
+            .filter(articles::published_at.is_null())
+            .filter(sql::<Bool>("articles.id ").sql(op).sql(" ").bind::<BigInt, _>(id)),
+        (SortKey::PublishedAt, CursorValue::Text(at)) => {
+            let at = time(at)?;
+            query.filter(articles::published_at.is_null().or(beyond!("published_at", Timestamp, at)))
+        }
+        (SortKey::UpdatedAt, CursorValue::Text(at)) => query.filter(beyond!("updated_at", Timestamp, time(at)?)),
+        (SortKey::ViewCount, CursorValue::Number(n)) => query.filter(beyond!("view_count", BigInt, *n)),
+        (SortKey::Rating, CursorValue::Number(n)) => query.filter(beyond!("rating_score", BigInt, *n)),
+        (SortKey::Title, CursorValue::Text(title)) => query.filter(beyond!("title", Text, title.clone())),
+        _ => return Err(invalid()),
+    })
+}
+
+fn cursor_after(conn: &mut DbConnection, sort: Sort, last: &ArticleRow) -> Result<String, ApiError> {
+    let value = match sort.key() {
+        SortKey::PublishedAt => {
+            last.published_at.map_or(CursorValue::Null, |at| CursorValue::Text(at.format(TIME_FORMAT).to_string()))
+        }
+        SortKey::UpdatedAt => CursorValue::Text(last.updated_at.format(TIME_FORMAT).to_string()),
+        SortKey::ViewCount => CursorValue::Number(last.view_count),
+        SortKey::Rating => {
+            CursorValue::Number(articles::table.find(last.id).select(articles::rating_score).first(conn)?)
+        }
+        SortKey::Title | SortKey::Relevance => CursorValue::Text(last.title.clone()),
+    };
+    Ok(Cursor { sort: sort.name().to_owned(), value, id: last.id }.encode())
+}
+
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Double)]
+    rank: f64,
+}
+
+/// Ids of articles containing every term, best match first (title matches weigh more).
+fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>, ApiError> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ranked: Vec<Ranked> = match conn {
+        DbConnection::Sqlite(c) => {
+            let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+            diesel::sql_query(
+                "SELECT rowid AS id, bm25(articles_fts, 10.0, 1.0) AS rank FROM articles_fts \
+                 WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            )
+            .bind::<Text, _>(query.join(" "))
+            .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
+            .load(c)?
+        }
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT id, -ts_rank(setweight(to_tsvector('simple', search_title), 'A') \
+                 || setweight(to_tsvector('simple', search_body), 'B'), query)::float8 AS rank \
+             FROM articles, to_tsquery('simple', $1) query \
+             WHERE (setweight(to_tsvector('simple', search_title), 'A') \
+                 || setweight(to_tsvector('simple', search_body), 'B')) @@ query \
+             ORDER BY rank LIMIT $2",
+        )
+        .bind::<Text, _>(terms.join(" & "))
+        .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
+        .load(c)?,
+    };
+    // Lower is better on both (bm25 is negative; the PostgreSQL rank is negated).
+    ranked.sort_by(|a, b| a.rank.total_cmp(&b.rank).then(b.id.cmp(&a.id)));
+    Ok(ranked.into_iter().map(|r| r.id).collect())
+}
+
+/// Articles containing every term: by relevance (the default with `q`), or in any
+/// other sort order among the matches.
+fn search(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    terms: &[String],
+    sort: Sort,
+    page: &PageRequest,
+    with_total: bool,
+    now: NaiveDateTime,
+) -> Result<ListResult, ApiError> {
+    let ranked = ranked_matches(conn, terms)?;
+    let unsearched = ListFilter { search: None, ..filter.clone() };
+    let matching = || filtered(&unsearched, now).filter(articles::id.eq_any(ranked.clone()));
+    if sort != Sort::Relevance {
+        let total = if with_total { Some(matching().count().get_result(conn)?) } else { None };
+        let (articles, next_cursor) = page_of(conn, matching(), sort, page)?;
+        return Ok(ListResult { articles, total, next_cursor });
+    }
+    let allowed: std::collections::HashSet<i64> =
+        matching().select(articles::id).load::<i64>(conn)?.into_iter().collect();
+    let best_first: Vec<i64> = ranked.iter().copied().filter(|id| allowed.contains(id)).collect();
+    let skip = match page {
+        PageRequest::Numbered(paging) => paging.offset(),
+        PageRequest::After { cursor: None, .. } => 0,
+        PageRequest::After { cursor: Some(cursor), .. } => match cursor.value {
+            CursorValue::Number(position) if position >= 0 => position,
+            _ => return Err(ApiError::field("cursor", "is not a cursor this list gave out")),
+        },
+    };
+    let limit = page.limit();
+    let slice: Vec<i64> = best_first.iter().skip(skip as usize).take(limit as usize).copied().collect();
+    let next_cursor = (((skip + limit) as usize) < best_first.len())
+        .then(|| Cursor { sort: sort.name().to_owned(), value: CursorValue::Number(skip + limit), id: 0 }.encode());
+    let rows: Vec<ArticleRow> =
+        articles::table.filter(articles::id.eq_any(&slice)).select(ArticleRow::as_select()).load(conn)?;
+    let mut found = embed(conn, rows)?;
+    found.sort_by_key(|a| slice.iter().position(|id| *id == a.row.id));
+    Ok(ListResult { articles: found, total: with_total.then_some(best_first.len() as i64), next_cursor })
+}
+
+/// Public articles sharing the category or a tag of `article`, newest first.
+pub fn related(
+    conn: &mut DbConnection,
+    article: &Article,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<Article>, ApiError> {
+    let tag_ids: Vec<i64> = article.tags.iter().map(|t| t.id).collect();
+    let sharing_tags =
+        article_tags::table.filter(article_tags::tag_id.eq_any(tag_ids)).select(article_tags::article_id);
+    let mut query = visible_to(Audience::Public, now).filter(articles::id.ne(article.row.id));
+    query = match article.row.category_id {
+        Some(category) => query.filter(articles::category_id.eq(category).or(articles::id.eq_any(sharing_tags))),
+        None => query.filter(articles::id.eq_any(sharing_tags)),
+    };
+    let rows = query
+        .select(ArticleRow::as_select())
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    embed(conn, rows)
+}

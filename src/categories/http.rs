@@ -1,0 +1,271 @@
+//! `/api/v1/categories`: the portal's sections, and the articles filed under them.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{self, Category, CategoryFields};
+use crate::articles::http::{ArticleListQuery, ArticleResponse, ListScope, article_list};
+use crate::auth::{Permission, Principal, Viewer};
+use crate::db::now;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, nullable};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::ListResponse;
+use crate::slug;
+use crate::startup::AppState;
+use crate::validation::{Checks, Lines};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryResponse {
+    pub id: i64,
+    #[schema(example = "Thời sự")]
+    pub name: String,
+    #[schema(example = "thoi-su")]
+    pub slug: String,
+    /// The category above this one; null at the top.
+    pub parent_id: Option<i64>,
+    /// Order among its siblings, smallest first.
+    pub position: i32,
+    pub description: Option<String>,
+    /// Articles filed directly under it, whatever their status.
+    pub article_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<(Category, i64)> for CategoryResponse {
+    fn from((c, article_count): (Category, i64)) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            slug: c.slug,
+            parent_id: c.parent_id,
+            position: c.position,
+            description: c.description,
+            article_count,
+            created_at: c.created_at.and_utc(),
+            updated_at: c.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A whole category, for create and replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// Made from the name when absent.
+    pub slug: Option<String>,
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub position: i32,
+    pub description: Option<String>,
+}
+
+/// Fields to change; absent ones stay, `null` clears an optional one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub parent_id: Option<Option<i64>>,
+    pub position: Option<i32>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub description: Option<Option<String>>,
+}
+
+impl CategoryInput {
+    fn validate(self) -> Result<CategoryFields, ApiError> {
+        let mut checks = Checks::new();
+        let name = checks.required_text("name", &self.name, 100, Lines::Single);
+        let slug = match self.slug.as_deref().map(str::trim) {
+            Some(wanted) if slug::is_valid_slug(wanted) => wanted.to_owned(),
+            Some(_) => {
+                checks.error("slug", "must be lowercase ASCII words joined by single hyphens");
+                String::new()
+            }
+            None => slug::slugify(&name),
+        };
+        if slug.is_empty() && !checks.has_error("slug") && !checks.has_error("name") {
+            checks.error("name", "must contain a letter or a digit, or give a slug");
+        }
+        if self.parent_id.is_some_and(|id| id <= 0) {
+            checks.error("parent_id", "must be a positive id");
+        }
+        let description = checks.optional_text("description", self.description.as_deref(), 2000, Lines::Multi);
+        checks.finish()?;
+        Ok(CategoryFields { name, slug, parent_id: self.parent_id, position: self.position, description })
+    }
+}
+
+/// All categories, by position then name (public). Build the tree from `parent_id`.
+#[utoipa::path(
+    tag = "categories",
+    responses((status = 200, description = "Every category", body = ListResponse<CategoryResponse>), Unavailable)
+)]
+#[get("/categories")]
+pub async fn list_categories(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let all = state.db.read(model::all).await?;
+    let data: Vec<CategoryResponse> = all.into_iter().map(CategoryResponse::from).collect();
+    let count = data.len() as i64;
+    Ok(ListResponse::paged(data, Some(1), count.max(1), Some(count), None).respond(&req))
+}
+
+/// One category.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    responses((status = 200, description = "The category", body = CategoryResponse), BadRequest, NotFound, Unavailable)
+)]
+#[get("/categories/{id}")]
+pub async fn get_category(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let category = state.db.read(move |conn| model::find(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+}
+
+/// The published articles of a category and every category below it, with all the
+/// options of `GET /articles`.
+#[utoipa::path(
+    tag = "categories",
+    params(("slug" = String, Path, description = "Category slug"), ArticleListQuery),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>),
+              (status = 304, description = "Not modified"), BadRequest, Unauthorized, NotFound, Unavailable)
+)]
+#[get("/categories/{slug}/articles")]
+pub async fn category_articles(
+    state: Data<AppState>,
+    viewer: Viewer,
+    slug: Path<String>,
+    query: Query<ArticleListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    if !slug::is_valid_slug(&slug) {
+        return Err(ApiError::not_found("category"));
+    }
+    article_list(&state, &viewer, query.into_inner(), ListScope::Category(slug), &req).await
+}
+
+/// Create a category (editors, `content:write`).
+#[utoipa::path(
+    tag = "categories",
+    request_body = CategoryInput,
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = CategoryResponse),
+              BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[post("/categories")]
+pub async fn create_category(
+    state: Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let fields = body.0.validate()?;
+    let category = state
+        .db
+        .write(move |conn| {
+            let id = model::create(conn, &fields, now())?;
+            model::find(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/categories/{}", category.0.id)))
+        .json(CategoryResponse::from(category)))
+}
+
+/// Replace a category.
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    request_body = CategoryInput,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Replaced", body = CategoryResponse),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[put("/categories/{id}")]
+pub async fn replace_category(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+    body: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let fields = body.0.validate()?;
+    let category = state
+        .db
+        .write(move |conn| {
+            model::update(conn, id, &fields, now())?;
+            model::find(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+}
+
+/// Change some fields of a category (moving it under another parent, too).
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    request_body = CategoryPatch,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = CategoryResponse),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[patch("/categories/{id}")]
+pub async fn update_category(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+    body: ApiJson<CategoryPatch>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let patch = body.0;
+    let category = state
+        .db
+        .write(move |conn| {
+            let (current, _) = model::find(conn, id)?;
+            let fields = CategoryInput {
+                name: patch.name.unwrap_or(current.name),
+                slug: Some(patch.slug.unwrap_or(current.slug)),
+                parent_id: patch.parent_id.unwrap_or(current.parent_id),
+                position: patch.position.unwrap_or(current.position),
+                description: patch.description.unwrap_or(current.description),
+            }
+            .validate()?;
+            model::update(conn, id, &fields, now())?;
+            model::find(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+}
+
+/// Delete a category that files no article and has no sub-categories (else 409).
+#[utoipa::path(
+    tag = "categories",
+    params(("id" = i64, Path, description = "Category id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
+)]
+#[delete("/categories/{id}")]
+pub async fn delete_category(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,174 @@
+//! Vietnamese-aware text folding for search, and highlighted snippets.
+//!
+//! Folding removes tone and vowel marks, maps đ/Đ to d and lowercases, so that
+//! `dan van kheo`, `Dân vận khéo` and `DÂN VẬN KHÉO` are the same words. Both backends
+//! index folded text; snippets are cut from the original text.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// The most words a query may hold.
+pub const MAX_TERMS: usize = 12;
+
+/// One character folded: its base letter, lowercased; other characters become a space.
+/// Combining marks on their own fold to nothing.
+fn fold_char(c: char) -> Option<char> {
+    if is_combining_mark(c) {
+        return None;
+    }
+    let base = match c {
+        'đ' | 'Đ' => 'd',
+        c if c.is_ascii() => c,
+        c => std::iter::once(c).nfd().find(|d| !is_combining_mark(*d)).unwrap_or(c),
+    };
+    let lower = base.to_lowercase().next().unwrap_or(base);
+    Some(if lower.is_alphanumeric() { lower } else { ' ' })
+}
+
+/// The folded form of `text`, words separated by single spaces.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().filter_map(fold_char) {
+        if c == ' ' {
+            if !folded.ends_with(' ') && !folded.is_empty() {
+                folded.push(' ');
+            }
+        } else {
+            folded.push(c);
+        }
+    }
+    folded.trim_end().to_owned()
+}
+
+/// The words of a query, folded; at most `MAX_TERMS`.
+pub fn terms(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in fold(query).split(' ').filter(|w| !w.is_empty()) {
+        if !words.iter().any(|w| w == word) {
+            words.push(word.to_owned());
+        }
+    }
+    words.truncate(MAX_TERMS);
+    words
+}
+
+/// The text of sanitized HTML: tags dropped, the common entities decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// About `width` characters of `text` around the first of `terms`, HTML-escaped, with
+/// every whole-word match wrapped in `<mark>`. `None` when no term occurs.
+pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    // The folded text, one entry per original character (marks fold to nothing).
+    let folded: Vec<(usize, char)> =
+        chars.iter().enumerate().filter_map(|(i, c)| fold_char(*c).map(|f| (i, f))).collect();
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    for start in 0..folded.len() {
+        if start > 0 && folded[start - 1].1 != ' ' {
+            continue;
+        }
+        for term in terms {
+            let term: Vec<char> = term.chars().collect();
+            let end = start + term.len();
+            let fits = end <= folded.len() && folded[start..end].iter().map(|(_, c)| *c).eq(term.iter().copied());
+            if fits && (end == folded.len() || folded[end].1 == ' ') {
+                let last = folded[end - 1].0;
+                // Keep the combining marks that follow the last letter inside the mark.
+                let mut stop = last + 1;
+                while stop < chars.len() && is_combining_mark(chars[stop]) {
+                    stop += 1;
+                }
+                matches.push((folded[start].0, stop));
+                break;
+            }
+        }
+    }
+    let first = matches.first()?.0;
+    let from = first.saturating_sub(width / 3);
+    let from = (0..=from).rev().find(|&i| i == 0 || chars[i - 1] == ' ').unwrap_or(0);
+    let to = (from + width).min(chars.len());
+    let to = (to..=chars.len()).find(|&i| i == chars.len() || chars[i] == ' ').unwrap_or(chars.len());
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let mut cursor = from;
+    for (start, end) in matches.into_iter().filter(|(s, e)| *s >= from && *e <= to) {
+        out.push_str(&escape(&chars[cursor..start].iter().collect::<String>()));
+        out.push_str("<mark>");
+        out.push_str(&escape(&chars[start..end].iter().collect::<String>()));
+        out.push_str("</mark>");
+        cursor = end;
+    }
+    out.push_str(&escape(&chars[cursor..to].iter().collect::<String>()));
+    if to < chars.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_removes_marks_and_maps_d() {
+        assert_eq!(fold("Dân vận khéo"), "dan van kheo");
+        assert_eq!(fold("ĐỒNG XOÀI, Bình Phước!"), "dong xoai binh phuoc");
+        assert_eq!(fold("khe\u{301}o"), "kheo");
+        assert_eq!(terms("  Đồng   xoài đồng "), ["dong", "xoai"]);
+        assert!(terms("“…” — !!").is_empty());
+    }
+
+    #[test]
+    fn snippets_mark_whole_words_in_the_original_text() {
+        let text = "Phong trào thi đua “Dân vận khéo” đạt nhiều kết quả; dân vận khéo là cách làm hay.";
+        let cut = snippet(text, &terms("dan van kheo"), 200).unwrap();
+        assert!(cut.starts_with("Phong trào thi đua “<mark>Dân</mark> <mark>vận</mark> <mark>khéo</mark>”"), "{cut}");
+        assert!(cut.contains("<mark>dân</mark> <mark>vận</mark> <mark>khéo</mark> là"));
+        assert!(snippet(text, &terms("kheoo"), 200).is_none(), "whole words only");
+        let escaped = snippet("a <b> dan", &terms("dan"), 50).unwrap();
+        assert_eq!(escaped, "a &lt;b&gt; <mark>dan</mark>");
+    }
+
+    #[test]
+    fn long_texts_are_cut_around_the_match() {
+        let text = format!("{} Đồng Xoài {}", "mở đầu ".repeat(100), "kết thúc ".repeat(100));
+        let cut = snippet(&text, &terms("dong xoai"), 80).unwrap();
+        assert!(cut.starts_with('…') && cut.ends_with('…'));
+        assert!(cut.contains("<mark>Đồng</mark> <mark>Xoài</mark>"));
+        assert!(cut.chars().count() < 120);
+    }
+
+    #[test]
+    fn html_becomes_plain_text() {
+        assert_eq!(plain_text("<p>Tin &amp; ảnh</p><p>Đoạn&nbsp;hai</p>"), "Tin & ảnh Đoạn hai");
+    }
+}

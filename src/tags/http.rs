@@ -1,0 +1,181 @@
+//! `/api/v1/tags`: keywords, and the articles that carry them.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{self, Tag, TagName};
+use crate::articles::http::{ArticleListQuery, ArticleResponse, ListScope, article_list};
+use crate::auth::{Permission, Principal, Viewer};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
+use crate::pagination::{ListResponse, PageQuery};
+use crate::slug;
+use crate::startup::AppState;
+use crate::validation::{Checks, Lines};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagResponse {
+    pub id: i64,
+    #[schema(example = "Dân vận khéo")]
+    pub name: String,
+    #[schema(example = "dan-van-kheo")]
+    pub slug: String,
+    /// Articles carrying the tag, whatever their status.
+    pub article_count: i64,
+}
+
+impl From<(Tag, i64)> for TagResponse {
+    fn from((t, article_count): (Tag, i64)) -> Self {
+        Self { id: t.id, name: t.name, slug: t.slug, article_count }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagInput {
+    /// 1 to 60 characters; the slug is made from it.
+    pub name: String,
+}
+
+fn check(input: TagInput) -> Result<TagName, ApiError> {
+    let mut checks = Checks::new();
+    let name = checks.required_text("name", &input.name, 60, Lines::Single);
+    let slug = slug::slugify(&name);
+    if slug.is_empty() && !checks.has_error("name") {
+        checks.error("name", "must contain a letter or a digit");
+    }
+    checks.finish()?;
+    Ok(TagName { name, slug })
+}
+
+/// Tags by name, with their article counts (public).
+#[utoipa::path(
+    tag = "tags",
+    params(PageQuery),
+    responses((status = 200, description = "A page of tags", body = ListResponse<TagResponse>), BadRequest, Unavailable)
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    state: Data<AppState>,
+    query: Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let paging = query.paging()?;
+    let (page, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
+    let data = page.into_iter().map(TagResponse::from).collect();
+    Ok(ListResponse::new(data, paging, total).respond(&req))
+}
+
+/// One tag.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i64, Path, description = "Tag id")),
+    responses((status = 200, description = "The tag", body = TagResponse), BadRequest, NotFound, Unavailable)
+)]
+#[get("/tags/{id}")]
+pub async fn get_tag(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let tag = state.db.read(move |conn| model::find(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(TagResponse::from(tag)))
+}
+
+/// The published articles with a tag, with all the options of `GET /articles`.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "Tag slug"), ArticleListQuery),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>),
+              (status = 304, description = "Not modified"), BadRequest, Unauthorized, NotFound, Unavailable)
+)]
+#[get("/tags/{slug}/articles")]
+pub async fn tag_articles(
+    state: Data<AppState>,
+    viewer: Viewer,
+    slug: Path<String>,
+    query: Query<ArticleListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    if !slug::is_valid_slug(&slug) {
+        return Err(ApiError::not_found("tag"));
+    }
+    article_list(&state, &viewer, query.into_inner(), ListScope::Tag(slug), &req).await
+}
+
+/// Create a tag (editors, `content:write`). Tags are also made by naming them on an article.
+#[utoipa::path(
+    tag = "tags",
+    request_body = TagInput,
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = TagResponse),
+              BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    state: Data<AppState>,
+    principal: Principal,
+    body: ApiJson<TagInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let tag = check(body.0)?;
+    let saved = state
+        .db
+        .write(move |conn| {
+            let id = model::save(conn, None, &tag)?;
+            model::find(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tags/{}", saved.0.id)))
+        .json(TagResponse::from(saved)))
+}
+
+/// Rename a tag; its slug follows the new name.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i64, Path, description = "Tag id")),
+    request_body = TagInput,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Renamed", body = TagResponse),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+)]
+#[patch("/tags/{id}")]
+pub async fn rename_tag(
+    state: Data<AppState>,
+    principal: Principal,
+    id: Path<i64>,
+    body: ApiJson<TagInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    let tag = check(body.0)?;
+    let saved = state
+        .db
+        .write(move |conn| {
+            model::save(conn, Some(id), &tag)?;
+            model::find(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(TagResponse::from(saved)))
+}
+
+/// Delete a tag; the articles that carried it lose it.
+#[utoipa::path(
+    tag = "tags",
+    params(("id" = i64, Path, description = "Tag id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
+)]
+#[delete("/tags/{id}")]
+pub async fn delete_tag(state: Data<AppState>, principal: Principal, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let id = id.into_inner();
+    state.db.write(move |conn| model::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
