@@ -277,7 +277,8 @@ fn order(query: ArticleQuery, sort: Sort) -> ArticleQuery {
         SortKey::UpdatedAt => by!(articles::updated_at),
         SortKey::ViewCount => by!(articles::view_count),
         SortKey::Rating => by!(articles::rating_score),
-        SortKey::Title | SortKey::Relevance => by!(articles::title),
+        // The folded title: Vietnamese letters sort with their base letter (Đ with D).
+        SortKey::Title | SortKey::Relevance => by!(articles::search_title),
     }
 }
 
@@ -310,7 +311,7 @@ fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor) -> Result<ArticleQuer
         (SortKey::UpdatedAt, CursorValue::Text(at)) => query.filter(beyond!("updated_at", Timestamp, time(at)?)),
         (SortKey::ViewCount, CursorValue::Number(n)) => query.filter(beyond!("view_count", BigInt, *n)),
         (SortKey::Rating, CursorValue::Number(n)) => query.filter(beyond!("rating_score", BigInt, *n)),
-        (SortKey::Title, CursorValue::Text(title)) => query.filter(beyond!("title", Text, title.clone())),
+        (SortKey::Title, CursorValue::Text(title)) => query.filter(beyond!("search_title", Text, title.clone())),
         _ => return Err(invalid()),
     })
 }
@@ -325,7 +326,9 @@ fn cursor_after(conn: &mut DbConnection, sort: Sort, last: &ArticleRow) -> Resul
         SortKey::Rating => {
             CursorValue::Number(articles::table.find(last.id).select(articles::rating_score).first(conn)?)
         }
-        SortKey::Title | SortKey::Relevance => CursorValue::Text(last.title.clone()),
+        SortKey::Title | SortKey::Relevance => {
+            CursorValue::Text(articles::table.find(last.id).select(articles::search_title).first(conn)?)
+        }
     };
     Ok(Cursor { sort: sort.name().to_owned(), value, id: last.id }.encode())
 }

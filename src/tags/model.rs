@@ -66,12 +66,13 @@ pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<Hash
     Ok(by_article)
 }
 
-/// Tags by name, with how many articles carry each.
+/// Tags in alphabetical order (of their slugs, so Đ sorts with D), with how many
+/// articles carry each.
 pub fn list(conn: &mut DbConnection, paging: Paging) -> Result<(Vec<(Tag, i64)>, i64), ApiError> {
     let total = tags::table.count().get_result(conn)?;
     let page: Vec<Tag> = tags::table
         .select(Tag::as_select())
-        .order((tags::name, tags::id))
+        .order((tags::slug, tags::id))
         .limit(paging.per_page)
         .offset(paging.offset())
         .load(conn)?;

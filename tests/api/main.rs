@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod errors;
 mod helpers;
+mod lists;
 mod openapi;
 mod ops;
 mod ratings;

@@ -9,7 +9,7 @@ UPDATE articles SET rating_score = CASE WHEN rating_count > 0 THEN rating_total 
 CREATE INDEX articles_updated_at_idx ON articles (updated_at, id);
 CREATE INDEX articles_view_count_idx ON articles (view_count, id);
 CREATE INDEX articles_rating_score_idx ON articles (rating_score, id);
-CREATE INDEX articles_title_idx ON articles (title, id);
+CREATE INDEX articles_search_title_idx ON articles (search_title, id);
 CREATE INDEX articles_published_at_idx ON articles (published_at, id);
 
 -- An expression index: always in step with the columns it reads.

@@ -3,7 +3,7 @@ DROP TRIGGER articles_fts_delete;
 DROP TRIGGER articles_fts_insert;
 DROP TABLE articles_fts;
 DROP INDEX articles_published_at_idx;
-DROP INDEX articles_title_idx;
+DROP INDEX articles_search_title_idx;
 DROP INDEX articles_rating_score_idx;
 DROP INDEX articles_view_count_idx;
 DROP INDEX articles_updated_at_idx;
