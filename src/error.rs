@@ -91,6 +91,9 @@ impl ApiError {
 
     /// The problem in one line, field errors included, for the command line and logs.
     pub fn describe(&self) -> String {
+        if let Self::Internal(cause) = self {
+            return cause.clone();
+        }
         let problem = self.to_problem();
         let fields: Vec<String> = problem.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         if fields.is_empty() { problem.detail } else { format!("{} {}", problem.detail, fields.join("; ")) }

@@ -21,6 +21,7 @@ pub mod ratelimit;
 pub mod ratings;
 pub mod search;
 pub mod seed;
+pub mod seed_synthetic;
 pub mod slug;
 pub mod sources;
 pub mod startup;

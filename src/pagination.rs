@@ -144,3 +144,37 @@ fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
     }
     links.join(", ")
 }
+
+/// List totals by filter, remembered for a few seconds: counting every matching row is
+/// the costly part of a list page. A write in this process clears it; other processes'
+/// writes show after at most the time to live.
+pub struct CountCache {
+    ttl: std::time::Duration,
+    totals: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>,
+}
+
+impl CountCache {
+    /// Above this many remembered filters, the cache starts over.
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, totals: Default::default() }
+    }
+
+    pub fn get(&self, key: &str) -> Option<i64> {
+        let totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        totals.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, total)| *total)
+    }
+
+    pub fn put(&self, key: String, total: i64) {
+        let mut totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        if totals.len() >= Self::MAX_ENTRIES {
+            totals.clear();
+        }
+        totals.insert(key, (std::time::Instant::now(), total));
+    }
+
+    pub fn clear(&self) {
+        self.totals.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}

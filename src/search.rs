@@ -89,13 +89,13 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     // The folded text, one entry per original character (marks fold to nothing).
     let folded: Vec<(usize, char)> =
         chars.iter().enumerate().filter_map(|(i, c)| fold_char(*c).map(|f| (i, f))).collect();
+    let terms: Vec<Vec<char>> = terms.iter().map(|t| t.chars().collect()).collect();
     let mut matches: Vec<(usize, usize)> = Vec::new();
     for start in 0..folded.len() {
         if start > 0 && folded[start - 1].1 != ' ' {
             continue;
         }
-        for term in terms {
-            let term: Vec<char> = term.chars().collect();
+        for term in &terms {
             let end = start + term.len();
             let fits = end <= folded.len() && folded[start..end].iter().map(|(_, c)| *c).eq(term.iter().copied());
             if fits && (end == folded.len() || folded[end].1 == ' ') {

@@ -23,6 +23,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
 use crate::metrics::HttpMetrics;
+use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::stats::collector::{Collector, StatsConfig};
 use crate::{api_tokens, articles, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub http_metrics: Arc<HttpMetrics>,
     /// How links to the portal are made.
     pub site: Arc<SiteUrls>,
+    /// Article list totals, shared by the workers.
+    pub list_counts: Arc<CountCache>,
 }
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
@@ -91,6 +94,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         stats: Arc::new(Collector::new(stats_config, db.clone(), clock)),
         http_metrics: Arc::default(),
         site: Arc::new(settings.site()),
+        list_counts: Arc::new(CountCache::new(Duration::from_secs(5))),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),

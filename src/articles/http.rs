@@ -282,8 +282,17 @@ pub async fn article_list(
         has_cover: query.has_cover,
         search: terms.clone(),
     };
-    let with_total = query.count.unwrap_or(true);
     let category = query.category;
+    let count_key = format!(
+        "{filter:?}|{category:?}|{}",
+        match &scope {
+            ListScope::All => String::new(),
+            ListScope::Category(slug) => format!("category:{slug}"),
+            ListScope::Tag(slug) => format!("tag:{slug}"),
+        }
+    );
+    let cached_total = state.list_counts.get(&count_key);
+    let with_total = query.count.unwrap_or(true) && cached_total.is_none();
     let at = now();
     let page_for_meta = match &page {
         PageRequest::Numbered(paging) => Some(paging.page),
@@ -312,6 +321,14 @@ pub async fn article_list(
             listing::list(conn, &filter, sort, &page, with_total, at)
         })
         .await?;
+    let total = match (result.total, cached_total) {
+        (Some(total), _) => {
+            state.list_counts.put(count_key, total);
+            Some(total)
+        }
+        (None, cached) if query.count.unwrap_or(true) => cached,
+        (None, _) => None,
+    };
     let site = &state.site;
     let newest_change = result.articles.iter().map(|a| a.row.updated_at).max();
     let data: Vec<serde_json::Value> = result
@@ -325,7 +342,7 @@ pub async fn article_list(
         })
         .collect();
     let mut response =
-        ListResponse::paged(data, page_for_meta, paging.per_page, result.total, result.next_cursor).respond(req);
+        ListResponse::paged(data, page_for_meta, paging.per_page, total, result.next_cursor).respond(req);
     if let Some(at) = newest_change
         && let Ok(value) = header::HeaderValue::from_str(&last_modified(at))
     {
@@ -497,6 +514,7 @@ pub async fn create_article(
             model::current(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
         .json(ArticleResponse::new(article, at).with_url(&state.site)))
@@ -534,6 +552,7 @@ pub async fn replace_article(
             model::current(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -569,6 +588,7 @@ pub async fn update_article(
             model::current(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -597,6 +617,7 @@ pub async fn delete_article(
             model::delete(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -210,6 +210,7 @@ pub async fn replace_category(
             model::find(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -248,6 +249,7 @@ pub async fn update_category(
             model::find(conn, id)
         })
         .await?;
+    state.list_counts.clear();
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -267,5 +269,6 @@ pub async fn delete_category(
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
+    state.list_counts.clear();
     Ok(HttpResponse::NoContent().finish())
 }

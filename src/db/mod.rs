@@ -205,6 +205,15 @@ impl Db {
         actix_web::web::block(move || in_write_transaction(&mut *pool.get()?, f)).await?
     }
 
+    /// For bulk loads only: SQLite stops syncing to disk on this process's write
+    /// connection, so a crash may lose what was written since the last checkpoint.
+    pub fn relax_durability_for_bulk_load(&self) -> Result<(), ApiError> {
+        if let DatabaseTarget::Sqlite(_) = self.target {
+            self.write.get()?.batch_execute("PRAGMA synchronous = OFF")?;
+        }
+        Ok(())
+    }
+
     /// Blocking access for the command line and start-up, outside any request.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>) -> Result<T, ApiError> {
         in_write_transaction(&mut *self.write.get()?, f)

@@ -1,0 +1,351 @@
+"""Drives newsdesk and the baseline server with wrk and writes the results.
+
+Run through bench/run.sh, which builds the binaries first.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+class Server:
+    """A newsdesk or baseline process on a port, with its peak memory."""
+
+    def __init__(self, args, env, port):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        started = time.monotonic()
+        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.ready_seconds = self.wait_ready(started)
+
+    def wait_ready(self, started):
+        for _ in range(4000):
+            try:
+                with urllib.request.urlopen(self.base + "/readyz", timeout=1) as reply:
+                    if reply.status == 200:
+                        return time.monotonic() - started
+            except Exception:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server on {self.port} exited")
+            time.sleep(0.002)
+        raise RuntimeError(f"server on {self.port} never became ready")
+
+    def peak_rss_mib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+class Baseline(Server):
+    def wait_ready(self, started):
+        for _ in range(4000):
+            try:
+                with urllib.request.urlopen(self.base + "/article", timeout=1):
+                    return time.monotonic() - started
+            except Exception:
+                time.sleep(0.002)
+        raise RuntimeError("baseline never became ready")
+
+
+def newsdesk_env(database_url, port):
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": database_url,
+        "NEWSDESK_BIND": f"127.0.0.1:{port}",
+        "NEWSDESK_WORKERS": "2",
+        "NEWSDESK_ADMIN_PASSWORD": "benchmark-admin-password",
+        "NEWSDESK_RATING_RATE_LIMIT": "1000000",
+        "RUST_LOG": "error",
+    })
+    return env
+
+
+def seed(binary, database_url, articles, body_bytes):
+    env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG="error")
+    started = time.monotonic()
+    subprocess.run([binary, "seed", "synthetic", "--articles", str(articles), "--body-bytes", str(body_bytes)],
+                   env=env, check=True)
+    return time.monotonic() - started
+
+
+def parse_latency(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url, script, args, seconds, connections):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, script), url]
+    if args:
+        command += ["--"] + [str(a) for a in args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": parse_latency(re.search(r"50%\s+(\S+)", out).group(1)),
+        "p99": parse_latency(re.search(r"99%\s+(\S+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result["errors"] = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    return result
+
+
+def wrk_split(urls, script, args, seconds, connections):
+    """wrk against several processes at once, connections split between them."""
+    share = max(1, connections // len(urls))
+    processes = []
+    for url in urls:
+        command = ["wrk", "-t1", f"-c{share}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, script), url]
+        if args:
+            command += ["--"] + [str(a) for a in args]
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    outs = [p.communicate()[0] for p in processes]
+    results = []
+    for out in outs:
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        results.append({
+            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": parse_latency(re.search(r"50%\s+(\S+)", out).group(1)),
+            "p99": parse_latency(re.search(r"99%\s+(\S+)", out).group(1)),
+            "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
+        })
+    return {
+        "rps": sum(r["rps"] for r in results),
+        "p50": max(r["p50"] for r in results),
+        "p99": max(r["p99"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+    }
+
+
+def article_rows_sqlite(path, limit):
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, slug FROM articles ORDER BY random() LIMIT ?", (limit,)).fetchall()
+
+
+def article_rows_postgres(url, limit):
+    out = subprocess.run(["psql", "-At", "-F", "\t", url, "-c",
+                          f"SELECT id, slug FROM articles ORDER BY random() LIMIT {limit}"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(int(line.split("\t")[0]), line.split("\t")[1]) for line in out.splitlines() if line]
+
+
+def deep_cursor(base, position):
+    """The cursor of the page starting `position` articles into the newest-first list."""
+    with urllib.request.urlopen(f"{base}/api/v1/articles?per_page=1&page={position}&fields=id&count=false") as r:
+        body = json.load(r)
+    return body["meta"]["next_cursor"]
+
+
+def write_paths(workdir, name, paths):
+    path = os.path.join(workdir, name)
+    with open(path, "w") as f:
+        f.write("\n".join(paths) + "\n")
+    return path
+
+
+def scenarios(base, workdir, rows, article_count):
+    slugs = write_paths(workdir, "slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
+    ids = write_paths(workdir, "ids.txt", [f"/api/v1/articles/{id}" for id, _ in rows])
+    lists = "/api/v1/articles?per_page=20&fields=id,slug,title,summary,cover_image,published_at"
+    return [
+        ("GET article by slug", base + "/", "random_path.lua", [slugs]),
+        ("GET article by id", base + "/", "random_path.lua", [ids]),
+        ("GET list page (20, no body)", base + lists, "random_path.lua", [write_paths(workdir, "list.txt", [lists])]),
+        ("GET list page, category + tag", base + "/", "random_path.lua",
+         [write_paths(workdir, "filtered.txt",
+                      [f"{lists}&category=chuyen-muc-{c}&tag=chu-de-{t:03}" for c in range(6) for t in range(0, 500, 25)])]),
+        ("GET search with diacritics", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_vi.txt",
+                      ["/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=d%C3%A2n+v%E1%BA%ADn+kh%C3%A9o",
+                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=%C4%91%E1%BB%93ng+xo%C3%A0i",
+                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=n%C3%B4ng+th%C3%B4n+m%E1%BB%9Bi"])]),
+        ("GET search without diacritics", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_plain.txt",
+                      ["/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dan+van+kheo",
+                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dong+xoai",
+                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=nong+thon+moi"])]),
+        ("GET stats summary", base + "/api/v1/stats/summary", "random_path.lua",
+         [write_paths(workdir, "summary.txt", ["/api/v1/stats/summary"])]),
+        ("POST stats hits (10% bots)", base + "/", "hits.lua", []),
+        ("POST ratings (distinct readers)", base + "/", "ratings.lua", [article_count]),
+        ("mixed 85/10/4/1", base + "/", "mixed.lua", [slugs, article_count]),
+    ]
+
+
+def table(rows, baseline_rps):
+    lines = ["| Scenario | req/s | ratio to baseline | p50 ms | p99 ms | errors |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines.append(f"| baseline (fixed JSON, same size) | {baseline_rps:,.0f} | 1.00 | | | |")
+    for name, r in rows:
+        lines.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / baseline_rps:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--target-dir", default="target/release")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    options = parser.parse_args()
+    smoke = options.smoke
+    articles = 300 if smoke else 100_000
+    seconds = 1 if smoke else 10
+    connections = 8 if smoke else 64
+    binary = os.path.join(ROOT, options.target_dir, "newsdesk")
+    baseline_binary = os.path.join(ROOT, options.target_dir, "examples", "baseline")
+    report = []
+    workdir = tempfile.mkdtemp(prefix="newsdesk-bench-")
+    failures = []
+
+    log(f"seeding SQLite with {articles} articles")
+    sqlite_path = os.path.join(workdir, "bench.db")
+    seed_seconds = seed(binary, sqlite_path, articles, 3000)
+    # A first start creates the admin; the measured start is on an existing database.
+    Server([binary], newsdesk_env(sqlite_path, 18080), 18080).stop()
+    server = Server([binary], newsdesk_env(sqlite_path, 18080), 18080)
+    rows = article_rows_sqlite(sqlite_path, 10_000)
+    with urllib.request.urlopen(f"{server.base}/api/v1/articles/{rows[0][0]}") as reply:
+        document = reply.read()
+    document_path = os.path.join(workdir, "article.json")
+    with open(document_path, "wb") as f:
+        f.write(document)
+    baseline = Baseline([baseline_binary, "127.0.0.1:18081", document_path, "2"], dict(os.environ), 18081)
+    baseline_result = wrk(baseline.base + "/article", "random_path.lua",
+                          [write_paths(workdir, "baseline.txt", ["/article"])], seconds, connections)
+    baseline.stop()
+    log(f"baseline: {baseline_result['rps']:,.0f} req/s")
+
+    results = []
+    for name, url, script, args in scenarios(server.base, workdir, rows, articles):
+        result = wrk(url, script, args, seconds, connections)
+        log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
+        results.append((name, result))
+        if result["errors"]:
+            failures.append(f"sqlite {name}: {result['errors']} errors")
+    sqlite_rss = server.peak_rss_mib()
+    server.stop()
+    report.append(("SQLite", results, baseline_result["rps"], sqlite_rss, server.ready_seconds, seed_seconds, len(document)))
+
+    if not options.skip_postgres:
+        database = f"newsdesk_bench_{os.getpid()}"
+        subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {database}"], check=True)
+        try:
+            pg_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + database
+            log(f"seeding PostgreSQL with {articles} articles")
+            pg_seed = seed(binary, pg_url, articles, 3000)
+            Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()
+            servers = [Server([binary], newsdesk_env(pg_url, port), port) for port in (18082, 18083)]
+            pg_rows = article_rows_postgres(pg_url, 10_000)
+            pg_results = []
+            for name, _, script, args in scenarios("", workdir, pg_rows, articles):
+                urls = [s.base + "/" for s in servers]
+                if name in ("GET list page (20, no body)", "GET stats summary"):
+                    urls = [s.base + open(args[0]).read().strip() for s in servers]
+                result = wrk_split(urls, script, args, seconds, connections)
+                log(f"postgres {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
+                pg_results.append((name, result))
+                if result["errors"]:
+                    failures.append(f"postgres {name}: {result['errors']} errors")
+            pg_rss = max(s.peak_rss_mib() for s in servers)
+            ready = max(s.ready_seconds for s in servers)
+            for s in servers:
+                s.stop()
+            report.append(("PostgreSQL, two newsdesk processes", pg_results, baseline_result["rps"], pg_rss, ready,
+                           pg_seed, len(document)))
+        finally:
+            subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"])
+
+    scaling = []
+    if not options.skip_scaling:
+        sizes = [(200, 3000), (1000, 3000)] if smoke else [(10_000, 3000), (100_000, 3000), (1_000_000, 300)]
+        for count, body in sizes:
+            if count == articles and body == 3000:
+                path = sqlite_path
+            else:
+                path = os.path.join(workdir, f"scale_{count}.db")
+                log(f"seeding {count} articles for the scaling table")
+                seed(binary, path, count, body)
+            server = Server([binary], newsdesk_env(path, 18084), 18084)
+            sample = article_rows_sqlite(path, 5000)
+            slugs = write_paths(workdir, f"scale_slugs_{count}.txt", [f"/api/v1/articles/by-slug/{s}" for _, s in sample])
+            first = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor="
+            deep = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor=" + deep_cursor(server.base, int(count * 0.9))
+            search = "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&count=false&q=dan+van+kheo"
+            row = {"articles": count}
+            for label, paths in [("slug", slugs), ("first page", write_paths(workdir, "first.txt", [first])),
+                                 ("deep cursor page", write_paths(workdir, "deep.txt", [deep])),
+                                 ("search", write_paths(workdir, "search.txt", [search]))]:
+                row[label] = wrk(server.base + "/", "random_path.lua", [paths], max(1, seconds // 2), connections)
+                log(f"scaling {count} {label}: {row[label]['rps']:,.0f} req/s p99 {row[label]['p99']:.2f} ms")
+            row["ready"] = server.ready_seconds
+            server.stop()
+            scaling.append(row)
+
+    text = render(report, scaling, smoke)
+    if smoke:
+        print(text)
+    else:
+        with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+            f.write(text)
+        log("wrote BENCHMARKS.md")
+    if failures:
+        log("errors: " + "; ".join(failures))
+        sys.exit(1)
+
+
+def render(report, scaling, smoke):
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
+                         text=True).stdout.strip()
+    out = ["# Benchmarks", "",
+           f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by `bench/run.sh`"
+           + (" (smoke mode)" if smoke else "") + f" on {os.cpu_count()} cores ({cpu}), wrk on the same machine, "
+           "64 connections, 2 wrk threads, 2 newsdesk workers. Every figure is from the same run as the baseline "
+           "(actix-web answering a fixed JSON document the size of an article response): the machine is shared "
+           "and noisy, so compare ratios, not absolute numbers.", ""]
+    for title, results, baseline_rps, rss, ready, seed_seconds, size in report:
+        out += [f"## {title}", "",
+                f"Seeded in {seed_seconds:.1f} s; start-up to ready on the existing database: {ready * 1000:.0f} ms; "
+                f"peak RSS {rss:.1f} MiB; article response {size} bytes.", "",
+                table(results, baseline_rps), ""]
+    if scaling:
+        out += ["## Scaling (SQLite)", "",
+                "The same requests at growing sizes (1M articles with 300-byte bodies). Flat is the goal: every "
+                "request is an index look-up, whatever the number of articles.", "",
+                "| articles | by slug req/s | p99 ms | first page req/s | deep cursor page (90%) req/s | p99 ms | search req/s | p99 ms | ready ms |",
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in scaling:
+            out.append(
+                f"| {row['articles']:,} | {row['slug']['rps']:,.0f} | {row['slug']['p99']:.2f} | "
+                f"{row['first page']['rps']:,.0f} | {row['deep cursor page']['rps']:,.0f} | {row['deep cursor page']['p99']:.2f} | "
+                f"{row['search']['rps']:,.0f} | {row['search']['p99']:.2f} | {row['ready'] * 1000:.0f} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()

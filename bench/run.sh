@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The benchmark: builds newsdesk and the baseline server, seeds SQLite and PostgreSQL,
+# drives both with wrk, and writes BENCHMARKS.md.
+#
+#   bench/run.sh           the full run (100k articles, 10 s per scenario; about 30 minutes)
+#   bench/run.sh --smoke   a tiny data set, 1 s per scenario, debug build (CI: the harness runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq wrk
+fi
+
+if [ "${1:-}" = "--smoke" ]; then
+  cargo build --quiet --locked --bin newsdesk --example baseline
+  exec python3 bench/run.py --smoke --target-dir target/debug "${@:2}"
+else
+  cargo build --quiet --locked --release --bin newsdesk --example baseline
+  exec python3 bench/run.py --target-dir target/release "$@"
+fi
