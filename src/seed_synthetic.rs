@@ -145,6 +145,13 @@ struct NewArticle {
 
 const BATCH: usize = 500;
 
+/// The ids of the synthetic sources, categories and tags.
+struct Taxonomy {
+    sources: Vec<i64>,
+    categories: Vec<i64>,
+    tags: Vec<i64>,
+}
+
 /// Adds `count` published articles (bodies of about `body_bytes`) spread over the past
 /// year, the sources, categories and tags they use, and `stats_days` of statistics.
 pub fn synthetic(
@@ -158,7 +165,8 @@ pub fn synthetic(
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
     // Bulk loading: a crash midway only loses generated data, so skip the fsyncs.
     db.relax_durability_for_bulk_load()?;
-    let (source_ids, category_ids, tag_ids) = db.write_blocking(|conn| taxonomy(conn, now))?;
+    let Taxonomy { sources: source_ids, categories: category_ids, tags: tag_ids } =
+        db.write_blocking(|conn| taxonomy(conn, now))?;
     let offset: i64 = db.write_blocking(|conn| Ok(articles::table.count().get_result(conn)?))?;
     let mut written = 0;
     while written < count {
@@ -230,7 +238,7 @@ pub fn synthetic(
 
 /// 50 sources, 30 categories (6 sections of 4 sub-sections each) and 500 tags, made
 /// once; returns their ids.
-fn taxonomy(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(Vec<i64>, Vec<i64>, Vec<i64>), ApiError> {
+fn taxonomy(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Taxonomy, ApiError> {
     for i in 0..50 {
         let name = format!("Nguồn tin {i:02}");
         on_backend!(conn, |c| diesel::insert_into(sources::table)
@@ -264,10 +272,11 @@ fn taxonomy(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(Vec<i64>, Ve
         .on_conflict(tags::slug)
         .do_nothing()
         .execute(c))?;
-    let source_ids = sources::table.filter(sources::name.like("Nguồn tin %")).select(sources::id).load(conn)?;
-    let category_ids = categories::table.select(categories::id).load(conn)?;
-    let tag_ids = tags::table.filter(tags::slug.like("chu-de-%")).select(tags::id).load(conn)?;
-    Ok((source_ids, category_ids, tag_ids))
+    Ok(Taxonomy {
+        sources: sources::table.filter(sources::name.like("Nguồn tin %")).select(sources::id).load(conn)?,
+        categories: categories::table.select(categories::id).load(conn)?,
+        tags: tags::table.filter(tags::slug.like("chu-de-%")).select(tags::id).load(conn)?,
+    })
 }
 
 /// Hour counters for `days` before `now`, with their day, month, year and total sums,
