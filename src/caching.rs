@@ -77,3 +77,69 @@ pub async fn finish(
 fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
+
+/// Public responses kept in memory for a moment, so that a popular article or the
+/// statistics block is built once per interval instead of once per reader. Writes in
+/// this process clear it; changes made elsewhere show after at most the time to live.
+pub struct ResponseCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedResponse>>,
+}
+
+#[derive(Clone)]
+pub struct CachedResponse {
+    stored: std::time::Instant,
+    pub body: actix_web::web::Bytes,
+    pub last_modified: Option<String>,
+}
+
+impl ResponseCache {
+    const MAX_ENTRIES: usize = 50_000;
+
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, entries: Default::default() }
+    }
+
+    pub fn get(&self, key: &str) -> Option<CachedResponse> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|e| e.stored.elapsed() < self.ttl).cloned()
+    }
+
+    pub fn put(&self, key: String, body: actix_web::web::Bytes, last_modified: Option<String>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            let ttl = self.ttl;
+            entries.retain(|_, e| e.stored.elapsed() < ttl);
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(key, CachedResponse { stored: std::time::Instant::now(), body, last_modified });
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    pub fn forget(&self, keys: &[String]) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            entries.remove(key);
+        }
+    }
+
+    /// The keys a public article is cached under.
+    pub fn article_keys(id: i64, slug: &str) -> [String; 2] {
+        [format!("article-id:{id}"), format!("article-slug:{slug}")]
+    }
+
+    /// The JSON response for a cached entry.
+    pub fn respond(entry: CachedResponse) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.content_type("application/json");
+        if let Some(modified) = entry.last_modified {
+            response.insert_header((header::LAST_MODIFIED, modified));
+        }
+        response.body(entry.body)
+    }
+}

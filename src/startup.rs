@@ -16,7 +16,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::tokens::{JwtKeys, random_secret};
-use crate::caching::{self, CacheRequest};
+use crate::caching::{self, CacheRequest, ResponseCache};
 use crate::clock::Clock;
 use crate::config::{Settings, SiteUrls};
 use crate::db::Db;
@@ -44,6 +44,8 @@ pub struct AppState {
     pub site: Arc<SiteUrls>,
     /// Article list totals, shared by the workers.
     pub list_counts: Arc<CountCache>,
+    /// Anonymous reads of single articles and of the statistics block.
+    pub responses: Arc<ResponseCache>,
 }
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
@@ -90,11 +92,13 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         online_window: chrono::Duration::seconds(settings.online_window),
         flush_interval: Duration::from_millis(settings.stats_flush_interval),
     };
+    let responses = Arc::new(ResponseCache::new(Duration::from_secs(1)));
     Ok(AppState {
-        stats: Arc::new(Collector::new(stats_config, db.clone(), clock)),
+        stats: Arc::new(Collector::new(stats_config, db.clone(), clock, responses.clone())),
         http_metrics: Arc::default(),
         site: Arc::new(settings.site()),
         list_counts: Arc::new(CountCache::new(Duration::from_secs(5))),
+        responses,
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),

@@ -11,6 +11,7 @@ use super::input::{ArticleInput, ArticlePatch, CoverImage, stored_cover};
 use super::listing::{self, Cursor, ListFilter, PageRequest, Sort};
 use super::model::{self, Article, Audience, Status};
 use crate::auth::{Permission, Principal, Viewer};
+use crate::caching::ResponseCache;
 use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
@@ -451,6 +452,10 @@ pub async fn get_article_by_slug(
         return Err(ApiError::not_found("article"));
     }
     let audience = audience(&viewer);
+    if audience == Audience::Public {
+        let key = ResponseCache::article_keys(0, &slug)[1].clone();
+        return public_article(&state, key, move |conn, at| model::find_by_slug(conn, &slug, audience, at)).await;
+    }
     let at = now();
     let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
     Ok(article_response(article, at, &state))
@@ -462,6 +467,24 @@ fn article_response(article: Article, at: NaiveDateTime, state: &AppState) -> Ht
     HttpResponse::Ok()
         .insert_header((header::LAST_MODIFIED, modified))
         .json(ArticleResponse::new(article, at).with_url(&state.site))
+}
+
+/// A public article read, answered from the response cache when it is fresh there.
+async fn public_article(
+    state: &AppState,
+    key: String,
+    load: impl FnOnce(&mut crate::db::DbConnection, NaiveDateTime) -> Result<Article, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(entry) = state.responses.get(&key) {
+        return Ok(ResponseCache::respond(entry));
+    }
+    let at = now();
+    let article = state.db.read(move |conn| load(conn, at)).await?;
+    let modified = last_modified(article.row.updated_at);
+    let body = serde_json::to_vec(&ArticleResponse::new(article, at).with_url(&state.site))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.responses.put(key, body.clone().into(), Some(modified.clone()));
+    Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::LAST_MODIFIED, modified)).body(body))
 }
 
 /// An HTTP date (RFC 9110 IMF-fixdate).
@@ -480,6 +503,10 @@ pub fn last_modified(at: NaiveDateTime) -> String {
 pub async fn get_article(state: Data<AppState>, viewer: Viewer, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let audience = audience(&viewer);
+    if audience == Audience::Public {
+        let key = ResponseCache::article_keys(id, "")[0].clone();
+        return public_article(&state, key, move |conn, at| model::find(conn, id, audience, at)).await;
+    }
     let at = now();
     let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;
     Ok(article_response(article, at, &state))
@@ -515,6 +542,7 @@ pub async fn create_article(
         })
         .await?;
     state.list_counts.clear();
+    state.responses.clear();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
         .json(ArticleResponse::new(article, at).with_url(&state.site)))
@@ -553,6 +581,7 @@ pub async fn replace_article(
         })
         .await?;
     state.list_counts.clear();
+    state.responses.clear();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -589,6 +618,7 @@ pub async fn update_article(
         })
         .await?;
     state.list_counts.clear();
+    state.responses.clear();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -618,6 +648,7 @@ pub async fn delete_article(
         })
         .await?;
     state.list_counts.clear();
+    state.responses.clear();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{self, Outcome, RatingFilter, Reader, Summary};
 use crate::articles::model::{self as articles, Audience};
 use crate::auth::{Permission, Principal, Viewer};
+use crate::caching::ResponseCache;
 use crate::client;
 use crate::db::now;
 use crate::error::ApiError;
@@ -141,7 +142,7 @@ pub async fn rate_article(
     }
     let score = input.score as i32;
     let at = now();
-    let (outcome, summary) = state
+    let (outcome, summary, slug) = state
         .db
         .write(move |conn| {
             let article = articles::find(conn, article_id, Audience::Public, at)?;
@@ -152,9 +153,10 @@ pub async fn rate_article(
                 });
             }
             let outcome = model::rate(conn, article_id, &reader, score, at)?;
-            Ok((outcome, model::summary(conn, article_id)?))
+            Ok((outcome, model::summary(conn, article_id)?, article.row.slug))
         })
         .await?;
+    state.responses.forget(&ResponseCache::article_keys(article_id, &slug));
     let receipt = RatingReceipt { article_id, score: input.score, summary: summary.into() };
     Ok(match outcome {
         Outcome::Created => HttpResponse::Created().json(receipt),
@@ -257,5 +259,6 @@ pub async fn delete_rating(
     principal.require(Permission::ModerateRatings)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
+    state.responses.clear();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -195,10 +195,12 @@ pub struct Collector {
     flushing: Mutex<()>,
     stopped: AtomicBool,
     pub metrics: FlushMetrics,
+    /// Cleared after every flush that wrote hits: summaries and view counts changed.
+    responses: Arc<crate::caching::ResponseCache>,
 }
 
 impl Collector {
-    pub fn new(config: StatsConfig, db: Db, clock: Clock) -> Self {
+    pub fn new(config: StatsConfig, db: Db, clock: Clock, responses: Arc<crate::caching::ResponseCache>) -> Self {
         Self {
             config,
             db,
@@ -207,6 +209,7 @@ impl Collector {
             flushing: Mutex::new(()),
             stopped: AtomicBool::new(false),
             metrics: FlushMetrics::default(),
+            responses,
         }
     }
 
@@ -245,6 +248,9 @@ impl Collector {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         match written {
             Ok(()) => {
+                if hits > 0 {
+                    self.responses.clear();
+                }
                 self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
                 self.metrics.flush_micros_total.fetch_add(micros, Ordering::Relaxed);
                 self.metrics.last_flush_micros.store(micros, Ordering::Relaxed);

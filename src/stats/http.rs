@@ -12,6 +12,7 @@ use super::collector::{Hit, VisitorKind};
 use super::model::{self, PAGE_VIEWS, VISITS};
 use super::periods::{self, Granularity};
 use crate::auth::{Permission, Principal};
+use crate::caching::ResponseCache;
 use crate::client;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -179,6 +180,11 @@ pub struct StatsSummary {
 pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.stats.config().clone();
     let now = state.stats.clock().now();
+    // Every reader's page shows this block: build it once a second at most.
+    let key = format!("stats-summary:{}", now.and_utc().timestamp());
+    if let Some(entry) = state.responses.get(&key) {
+        return Ok(ResponseCache::respond(entry));
+    }
     let [_, day, month, year, total] = periods::all_containing(now, config.time_zone);
     let since = now - config.online_window;
     let (online, visits, page_views) = state
@@ -193,7 +199,7 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let [_, day, month, year, total] = periods::all_containing(now, config.time_zone);
     let kind = |k: VisitorKind| online.get(k.as_str()).copied().unwrap_or(0);
     let visit = |p: &String| visits.get(p).copied().unwrap_or(0);
-    Ok(HttpResponse::Ok().json(StatsSummary {
+    let summary = StatsSummary {
         online: Online {
             total: kind(VisitorKind::Member) + kind(VisitorKind::Guest) + kind(VisitorKind::Bot),
             members: kind(VisitorKind::Member),
@@ -212,7 +218,10 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
             total: page_views.get(&total).copied().unwrap_or(0),
         },
         time_zone: config.time_zone.name().to_owned(),
-    }))
+    };
+    let body = serde_json::to_vec(&summary).map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.responses.put(key, body.clone().into(), None);
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
