@@ -110,12 +110,16 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
 /// Every route under `/api/v1`, by resource. Registered with `.service` so that each
 /// appears in the OpenAPI document.
 fn api_routes(cfg: &mut ServiceConfig) {
-    cfg.service(articles::http::list_articles)
-        .service(articles::http::top_articles)
-        .service(articles::http::related_articles)
-        .service(articles::http::create_article)
+    // Routes are tried in order: the hot public reads and the hit path come first.
+    // `/articles/top` must precede `/articles/{id}`, which would take "top" for an id.
+    cfg.service(articles::http::top_articles)
         .service(articles::http::get_article_by_slug)
         .service(articles::http::get_article)
+        .service(stats::http::record_hit)
+        .service(stats::http::summary)
+        .service(articles::http::list_articles)
+        .service(articles::http::related_articles)
+        .service(articles::http::create_article)
         .service(articles::http::replace_article)
         .service(articles::http::update_article)
         .service(articles::http::delete_article)
@@ -158,8 +162,6 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(api_tokens::http::create_api_token)
         .service(api_tokens::http::get_api_token)
         .service(api_tokens::http::revoke_api_token)
-        .service(stats::http::record_hit)
-        .service(stats::http::summary)
         .service(stats::http::series)
         .service(stats::http::breakdown)
         .service(stats::http::list_counters)

@@ -28,13 +28,12 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Categ
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(categories::table
-        .filter(categories::id.eq_any(ids))
-        .select(CategorySummary::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect())
+    // One id: a plain equality, whose prepared statement is cached (IN lists are not).
+    let query = match ids {
+        [id] => categories::table.filter(categories::id.eq(*id)).into_boxed(),
+        _ => categories::table.filter(categories::id.eq_any(ids.to_vec())).into_boxed(),
+    };
+    Ok(query.select(CategorySummary::as_select()).load(conn)?.into_iter().map(|c| (c.id, c)).collect())
 }
 
 /// The category with this slug, created under `parent_id` when it does not exist yet.

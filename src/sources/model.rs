@@ -84,13 +84,12 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Sourc
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(sources::table
-        .filter(sources::id.eq_any(ids))
-        .select(Source::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect())
+    // One id: a plain equality, whose prepared statement is cached (IN lists are not).
+    let query = match ids {
+        [id] => sources::table.filter(sources::id.eq(*id)).into_boxed(),
+        _ => sources::table.filter(sources::id.eq_any(ids.to_vec())).into_boxed(),
+    };
+    Ok(query.select(Source::as_select()).load(conn)?.into_iter().map(|s| (s.id, s)).collect())
 }
 
 pub fn create(conn: &mut DbConnection, fields: &SourceFields) -> Result<SourceWithCount, ApiError> {

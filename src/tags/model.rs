@@ -54,9 +54,15 @@ pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<Hash
     if article_ids.is_empty() {
         return Ok(by_article);
     }
-    let rows: Vec<(i64, Tag)> = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_id.eq_any(article_ids))
+    // One article: a plain equality, whose prepared statement is cached (IN lists are not).
+    let query = match article_ids {
+        [id] => article_tags::table.inner_join(tags::table).filter(article_tags::article_id.eq(*id)).into_boxed(),
+        _ => article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_id.eq_any(article_ids.to_vec()))
+            .into_boxed(),
+    };
+    let rows: Vec<(i64, Tag)> = query
         .order((article_tags::article_id, tags::name))
         .select((article_tags::article_id, Tag::as_select()))
         .load(conn)?;
