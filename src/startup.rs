@@ -19,7 +19,7 @@ use crate::auth::tokens::{JwtKeys, random_secret};
 use crate::caching::{self, CacheRequest, ResponseCache};
 use crate::clock::Clock;
 use crate::config::{Settings, SiteUrls};
-use crate::db::Db;
+use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
 use crate::metrics::HttpMetrics;
@@ -62,6 +62,9 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
             Ok((jwt, address))
         })
         .map_err(failed)?;
+    if let DatabaseTarget::Sqlite(_) = db.target() {
+        db.refresh_planner_statistics().map_err(failed)?;
+    }
     let filled = db.write_blocking(articles::model::fill_search_text).map_err(failed)?;
     if filled > 0 {
         log::info!("indexed {filled} articles for search");

@@ -205,7 +205,7 @@ impl ArticleInput {
             source_id: self.source_id,
             source_url: checks.optional_url("source_url", self.source_url.as_deref()),
             category_id: self.category_id,
-            status: self.status.as_str().to_owned(),
+            status: self.status.stored().to_owned(),
             published_at,
             expires_at,
             allow_rating: self.allow_rating,

@@ -16,8 +16,8 @@ use crate::db::schema::{article_tags, articles, tags};
 use crate::error::ApiError;
 use crate::pagination::Paging;
 
-/// Search answers hold at most this many articles, best first.
-pub const MAX_SEARCH_RESULTS: i64 = 1000;
+/// Search ranks the newest this many matching articles, and answers with them best first.
+pub const MAX_SEARCH_RESULTS: i64 = 500;
 
 /// How a list is ordered. Ties are broken by id in the same direction, so the order is
 /// total and pages never overlap.
@@ -176,13 +176,9 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
     let mut query = visible_to(filter.audience.unwrap_or(Audience::Public), now);
     query = match filter.status {
         None => query,
-        Some(Status::Published) => {
-            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.le(now))
-        }
-        Some(Status::Scheduled) => {
-            query.filter(articles::status.eq_any(RELEASED)).filter(articles::published_at.gt(now))
-        }
-        Some(other) => query.filter(articles::status.eq(other.as_str())),
+        Some(Status::Published) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.le(now)),
+        Some(Status::Scheduled) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.gt(now)),
+        Some(other) => query.filter(articles::status.eq(other.stored())),
     };
     if let Some(source_id) = filter.source_id {
         query = query.filter(articles::source_id.eq(source_id));
@@ -351,6 +347,9 @@ struct Ranked {
 }
 
 /// Ids of articles containing every term, best match first (title matches weigh more).
+/// Only the newest `MAX_SEARCH_RESULTS` matches are ranked: for news, recent articles
+/// are the ones worth finding, and it bounds the work of a query that matches most of
+/// the archive.
 fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>, ApiError> {
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -360,19 +359,21 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>,
             let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
             diesel::sql_query(
                 "SELECT rowid AS id, bm25(articles_fts, 10.0, 1.0) AS rank FROM articles_fts \
-                 WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
             )
             .bind::<Text, _>(query.join(" "))
             .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
             .load(c)?
         }
         DbConnection::Postgres(c) => diesel::sql_query(
-            "SELECT id, -ts_rank(setweight(to_tsvector('simple', search_title), 'A') \
-                 || setweight(to_tsvector('simple', search_body), 'B'), query)::float8 AS rank \
-             FROM articles, to_tsquery('simple', $1) query \
-             WHERE (setweight(to_tsvector('simple', search_title), 'A') \
-                 || setweight(to_tsvector('simple', search_body), 'B')) @@ query \
-             ORDER BY rank LIMIT $2",
+            "WITH query AS (SELECT to_tsquery('simple', $1) AS q), \
+             newest AS (SELECT id, setweight(to_tsvector('simple', search_title), 'A') \
+                                || setweight(to_tsvector('simple', search_body), 'B') AS document \
+                        FROM articles, query \
+                        WHERE (setweight(to_tsvector('simple', search_title), 'A') \
+                               || setweight(to_tsvector('simple', search_body), 'B')) @@ query.q \
+                        ORDER BY id DESC LIMIT $2) \
+             SELECT id, -ts_rank(document, query.q)::float8 AS rank FROM newest, query",
         )
         .bind::<Text, _>(terms.join(" & "))
         .bind::<BigInt, _>(MAX_SEARCH_RESULTS)

@@ -36,6 +36,14 @@ impl Status {
         }
     }
 
+    /// The status column's value for this status.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Self::Scheduled => RELEASED,
+            other => other.as_str(),
+        }
+    }
+
     fn from_stored(value: &str) -> Self {
         match value {
             "scheduled" => Self::Scheduled,
@@ -46,8 +54,9 @@ impl Status {
     }
 }
 
-/// Stored statuses that become public once `published_at` has passed.
-pub(super) const RELEASED: [&str; 2] = ["published", "scheduled"];
+/// The stored status of published and scheduled articles alike: which one an article
+/// is depends only on whether its `published_at` has come.
+pub(super) const RELEASED: &str = "published";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
@@ -156,7 +165,7 @@ pub(super) fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery
     match audience {
         Audience::Staff => query,
         Audience::Public => query
-            .filter(articles::status.eq_any(RELEASED))
+            .filter(articles::status.eq(RELEASED))
             .filter(articles::published_at.le(now))
             .filter(articles::expires_at.is_null().or(articles::expires_at.gt(now))),
     }

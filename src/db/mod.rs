@@ -205,6 +205,18 @@ impl Db {
         actix_web::web::block(move || in_write_transaction(&mut *pool.get()?, f)).await?
     }
 
+    /// Refreshes the query planner's statistics where they are missing or stale. Without
+    /// them SQLite may sort a whole table for a page that an index would give in order.
+    /// Quick: SQLite samples at most a few hundred rows per index.
+    pub fn refresh_planner_statistics(&self) -> Result<(), ApiError> {
+        let mut conn = self.write.get()?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")?,
+            DbConnection::Postgres(c) => c.batch_execute("ANALYZE articles, article_tags, stats_counters")?,
+        }
+        Ok(())
+    }
+
     /// For bulk loads only: SQLite stops syncing to disk on this process's write
     /// connection, so a crash may lose what was written since the last checkpoint.
     pub fn relax_durability_for_bulk_load(&self) -> Result<(), ApiError> {
