@@ -92,21 +92,29 @@ def seed(binary, database_url, articles, body_bytes):
 
 
 def parse_latency(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    if not found:
+        return float("nan")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def latency(out, percentile):
+    found = re.search(percentile + r"%\s+(\S+)", out)
+    return parse_latency(found.group(1)) if found else float("nan")
 
 
 def wrk(url, script, args, seconds, connections):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, script), url]
     if args:
         command += ["--"] + [str(a) for a in args]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": parse_latency(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99": parse_latency(re.search(r"99%\s+(\S+)", out).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-    }
+    run = subprocess.run(command, capture_output=True, text=True)
+    out = run.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if run.returncode != 0 or not rps:
+        log(f"wrk failed for {url} {script}: {run.stdout} {run.stderr}")
+        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 1}
+    result = {"rps": float(rps.group(1)), "p50": latency(out, "50"), "p99": latency(out, "99")}
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     result["errors"] = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
@@ -127,10 +135,11 @@ def wrk_split(urls, script, args, seconds, connections):
     for out in outs:
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
         results.append({
-            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": parse_latency(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99": parse_latency(re.search(r"99%\s+(\S+)", out).group(1)),
+            "rps": float(rps.group(1)) if rps else 0.0,
+            "p50": latency(out, "50"),
+            "p99": latency(out, "99"),
             "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
         })
     return {

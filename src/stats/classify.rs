@@ -87,7 +87,27 @@ pub enum Agent {
 
 static PARSER: LazyLock<woothee::parser::Parser> = LazyLock::new(woothee::parser::Parser::new);
 
+/// User agents repeat: most traffic comes from a few hundred browser builds and crawlers.
+static SEEN: LazyLock<std::sync::Mutex<std::collections::HashMap<String, Agent>>> = LazyLock::new(Default::default);
+
+/// Above this many distinct user agents remembered, the memory starts over.
+const MAX_SEEN: usize = 10_000;
+
+/// What a user agent is; remembered, since parsing one is the costly part of a hit.
 pub fn classify(user_agent: &str) -> Agent {
+    if let Some(agent) = SEEN.lock().unwrap_or_else(|p| p.into_inner()).get(user_agent) {
+        return agent.clone();
+    }
+    let agent = parse(user_agent);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    if seen.len() >= MAX_SEEN {
+        seen.clear();
+    }
+    seen.insert(user_agent.to_owned(), agent.clone());
+    agent
+}
+
+fn parse(user_agent: &str) -> Agent {
     let lower = user_agent.to_ascii_lowercase();
     if let Some((_, name)) = NAMED_BOTS.iter().find(|(marker, _)| lower.contains(marker)) {
         return Agent::Bot { name: (*name).to_owned() };
