@@ -366,14 +366,10 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>,
             .load(c)?
         }
         DbConnection::Postgres(c) => diesel::sql_query(
-            "WITH query AS (SELECT to_tsquery('simple', $1) AS q), \
-             newest AS (SELECT id, setweight(to_tsvector('simple', search_title), 'A') \
-                                || setweight(to_tsvector('simple', search_body), 'B') AS document \
-                        FROM articles, query \
-                        WHERE (setweight(to_tsvector('simple', search_title), 'A') \
-                               || setweight(to_tsvector('simple', search_body), 'B')) @@ query.q \
-                        ORDER BY id DESC LIMIT $2) \
-             SELECT id, -ts_rank(document, query.q)::float8 AS rank FROM newest, query",
+            "WITH query AS (SELECT to_tsquery('simple', $1) AS q) \
+             SELECT id, -ts_rank(search_vector, query.q)::float8 AS rank \
+             FROM (SELECT id, search_vector FROM articles, query WHERE search_vector @@ query.q \
+                   ORDER BY id DESC LIMIT $2) AS newest, query",
         )
         .bind::<Text, _>(terms.join(" & "))
         .bind::<BigInt, _>(MAX_SEARCH_RESULTS)

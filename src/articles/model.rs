@@ -432,3 +432,13 @@ pub fn search_text(title: &str, summary: &str, body_html: &str) -> (String, Stri
     let title = if title.is_empty() { " ".to_owned() } else { title };
     (title, crate::search::fold(&format!("{summary} {}", crate::search::plain_text(body_html))))
 }
+
+/// Whether readers may rate the article now, and its slug; `None` when the public
+/// cannot see it. One indexed look-up, for the rating path.
+pub fn rating_target(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Option<(bool, String)>, ApiError> {
+    Ok(visible_to(Audience::Public, now)
+        .filter(articles::id.eq(id))
+        .select((articles::allow_rating, articles::slug))
+        .first(conn)
+        .optional()?)
+}

@@ -145,15 +145,16 @@ pub async fn rate_article(
     let (outcome, summary, slug) = state
         .db
         .write(move |conn| {
-            let article = articles::find(conn, article_id, Audience::Public, at)?;
-            if !article.row.allow_rating {
+            let (allow_rating, slug) =
+                articles::rating_target(conn, article_id, at)?.ok_or_else(|| ApiError::not_found("article"))?;
+            if !allow_rating {
                 return Err(ApiError::Conflict {
                     detail: "Ratings are closed for this article.".into(),
                     errors: vec![],
                 });
             }
             let outcome = model::rate(conn, article_id, &reader, score, at)?;
-            Ok((outcome, model::summary(conn, article_id)?, article.row.slug))
+            Ok((outcome, model::summary(conn, article_id)?, slug))
         })
         .await?;
     state.responses.forget(&ResponseCache::article_keys(article_id, &slug));
