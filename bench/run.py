@@ -105,7 +105,7 @@ def parse_latency(text):
 
 
 def latency(out, percentile):
-    found = re.search(percentile + r"%\s+(\S+)", out)
+    found = re.search(r"^\s+" + percentile + r"%\s+(\S+)", out, re.MULTILINE)
     return parse_latency(found.group(1)) if found else float("nan")
 
 

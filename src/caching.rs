@@ -94,7 +94,8 @@ pub struct CachedResponse {
 }
 
 impl ResponseCache {
-    const MAX_ENTRIES: usize = 50_000;
+    /// About 10 MB of article responses: enough for the articles being read right now.
+    const MAX_ENTRIES: usize = 2_000;
 
     pub fn new(ttl: std::time::Duration) -> Self {
         Self { ttl, entries: Default::default() }

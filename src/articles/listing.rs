@@ -241,7 +241,7 @@ fn page_of(
     let mut query = order(query, sort, nulls_last);
     match page {
         PageRequest::Numbered(paging) => query = query.offset(paging.offset()),
-        PageRequest::After { cursor: Some(cursor), .. } => query = after(query, sort, cursor)?,
+        PageRequest::After { cursor: Some(cursor), .. } => query = after(query, sort, cursor, nulls_last)?,
         PageRequest::After { cursor: None, .. } => {}
     }
     let limit = page.limit();
@@ -289,7 +289,7 @@ fn order(query: ArticleQuery, sort: Sort, nulls_last: bool) -> ArticleQuery {
 
 /// Rows strictly after the cursor in `sort` order, by a row-value comparison that the
 /// (column, id) indexes serve directly, however deep the page.
-fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor) -> Result<ArticleQuery, ApiError> {
+fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor, nulls_last: bool) -> Result<ArticleQuery, ApiError> {
     let op = if sort.descending() { "<" } else { ">" };
     let invalid = || ApiError::field("cursor", "is not a cursor this list gave out");
     let time = |text: &str| NaiveDateTime::parse_from_str(text, TIME_FORMAT).map_err(|_| invalid());
@@ -309,6 +309,10 @@ fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor) -> Result<ArticleQuer
         (SortKey::PublishedAt, CursorValue::Null) => query
             .filter(articles::published_at.is_null())
             .filter(sql::<Bool>("articles.id ").sql(op).sql(" ").bind::<BigInt, _>(id)),
+        // Without undated rows in the list, the plain comparison keeps the index usable.
+        (SortKey::PublishedAt, CursorValue::Text(at)) if !nulls_last => {
+            query.filter(beyond!("published_at", Timestamp, time(at)?))
+        }
         (SortKey::PublishedAt, CursorValue::Text(at)) => {
             let at = time(at)?;
             query.filter(articles::published_at.is_null().or(beyond!("published_at", Timestamp, at)))
