@@ -27,7 +27,16 @@ use crate::error::Problem;
         (name = "api-tokens", description = "Integrator API tokens (admins only)"),
         (name = "ops", description = "Health and readiness probes")
     ),
-    components(schemas(Problem)),
+    // Enums used only in query or path parameters: the route collection does not add them.
+    components(schemas(
+        Problem,
+        crate::articles::listing::Sort,
+        crate::articles::http::TopBy,
+        crate::articles::http::TopPeriod,
+        crate::stats::http::Metric,
+        crate::stats::periods::Granularity,
+        crate::feeds::http::Format
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

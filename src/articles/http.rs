@@ -237,7 +237,8 @@ pub async fn article_list(
         }
     }
     let author = checks.optional_text("author", query.author.as_deref(), 200, Lines::Single);
-    let fields = query.fields.as_deref().map(|list| {
+    // An empty `fields=` asks for nothing in particular: every field.
+    let fields = query.fields.as_deref().filter(|list| !list.trim().is_empty()).map(|list| {
         let names: Vec<String> = list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
         if let Some(unknown) = names.iter().find(|f| !ARTICLE_FIELDS.contains(&f.as_str())) {
             checks.error("fields", format!("`{unknown}` is not an article field"));

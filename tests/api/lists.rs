@@ -305,6 +305,8 @@ async fn sparse_fields_and_related_articles() {
     let sparse = app.get("/api/v1/articles?fields=id,slug,title").await;
     let keys: HashSet<String> = sparse.body["data"][0].as_object().unwrap().keys().cloned().collect();
     assert_eq!(keys, HashSet::from(["id".to_owned(), "slug".to_owned(), "title".to_owned()]));
+    let everything = app.get("/api/v1/articles?fields=").await;
+    assert!(everything.body["data"][0]["body_html"].is_string(), "an empty fields= means every field");
     let unknown = app.get("/api/v1/articles?fields=id,password").await;
     assert_eq!(unknown.error_fields(), ["fields"]);
 

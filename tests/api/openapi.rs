@@ -83,3 +83,14 @@ async fn swagger_ui_is_served_from_the_binary() {
         .unwrap();
     assert_eq!(redirect.status().as_u16() / 100, 3);
 }
+
+#[test]
+fn every_schema_reference_resolves() {
+    let spec: Value = serde_json::from_str(COMMITTED).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let text = spec.to_string();
+    for reference in text.split("#/components/schemas/").skip(1) {
+        let name: String = reference.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        assert!(schemas.contains_key(&name), "#/components/schemas/{name} is referenced but not defined");
+    }
+}
