@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 
 
 def log(message):
@@ -269,7 +269,9 @@ def main():
         database = f"newsdesk_bench_{os.getpid()}"
         subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {database}"], check=True)
         try:
-            pg_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + database
+            base, _, rest = PG_ADMIN.rpartition("/")
+            query = rest.partition("?")[2]
+            pg_url = f"{base}/{database}" + (f"?{query}" if query else "")
             log(f"seeding PostgreSQL with {articles} articles")
             pg_seed = seed(binary, pg_url, articles, 3000)
             Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()

@@ -75,6 +75,13 @@ pub enum TestDatabase {
     Postgres { admin_url: String, name: String },
 }
 
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The flush thread must not outlive its database.
+        self.stats.stop();
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Self::Postgres { admin_url, name } = self

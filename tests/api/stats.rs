@@ -390,6 +390,7 @@ async fn two_processes_count_ten_thousand_hits_exactly() {
     assert!(statuses.iter().all(|s| *s == 202));
     app.flush();
     other_stats.flush().unwrap();
+    other_stats.stop();
     let block = summary(&app).await;
     assert_eq!(block["page_views"]["total"], 10_000);
     assert_eq!(block["visits"]["total"], 1_000, "one visit per reader, whichever process saw them");
