@@ -48,6 +48,15 @@ pub struct AppState {
     pub responses: Arc<ResponseCache>,
 }
 
+impl AppState {
+    /// Articles, their taxonomy or their ratings changed in this process: forget the
+    /// list totals and cached responses that may show the old state.
+    pub fn content_changed(&self) {
+        self.list_counts.clear();
+        self.responses.clear();
+    }
+}
+
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
 pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, String> {

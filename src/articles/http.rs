@@ -542,8 +542,7 @@ pub async fn create_article(
             model::current(conn, id)
         })
         .await?;
-    state.list_counts.clear();
-    state.responses.clear();
+    state.content_changed();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
         .json(ArticleResponse::new(article, at).with_url(&state.site)))
@@ -581,8 +580,7 @@ pub async fn replace_article(
             model::current(conn, id)
         })
         .await?;
-    state.list_counts.clear();
-    state.responses.clear();
+    state.content_changed();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -618,8 +616,7 @@ pub async fn update_article(
             model::current(conn, id)
         })
         .await?;
-    state.list_counts.clear();
-    state.responses.clear();
+    state.content_changed();
     Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
 }
 
@@ -648,8 +645,7 @@ pub async fn delete_article(
             model::delete(conn, id)
         })
         .await?;
-    state.list_counts.clear();
-    state.responses.clear();
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -210,7 +210,7 @@ pub async fn replace_category(
             model::find(conn, id)
         })
         .await?;
-    state.list_counts.clear();
+    state.content_changed();
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -249,7 +249,7 @@ pub async fn update_category(
             model::find(conn, id)
         })
         .await?;
-    state.list_counts.clear();
+    state.content_changed();
     Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
 }
 
@@ -269,6 +269,6 @@ pub async fn delete_category(
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
-    state.list_counts.clear();
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

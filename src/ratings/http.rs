@@ -260,6 +260,6 @@ pub async fn delete_rating(
     principal.require(Permission::ModerateRatings)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
-    state.responses.clear();
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -162,7 +162,7 @@ pub async fn rename_tag(
             model::find(conn, id)
         })
         .await?;
-    state.list_counts.clear();
+    state.content_changed();
     Ok(HttpResponse::Ok().json(TagResponse::from(saved)))
 }
 
@@ -178,6 +178,6 @@ pub async fn delete_tag(state: Data<AppState>, principal: Principal, id: Path<i6
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     state.db.write(move |conn| model::delete(conn, id)).await?;
-    state.list_counts.clear();
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }
