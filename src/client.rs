@@ -94,14 +94,19 @@ pub fn visitor_id<'a>(req: &'a HttpRequest, from_body: Option<&'a str>) -> Resul
         .get(VISITOR_ID_HEADER)
         .map(|v| v.to_str().map_err(|_| ApiError::field("X-Visitor-Id", "must be printable ASCII")))
         .transpose()?;
-    let visitor_id = header.or(from_body).map(str::trim).filter(|v| !v.is_empty());
-    if let Some(id) = visitor_id {
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
-        if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
-            return Err(ApiError::field("visitor_id", "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
-        }
+    // Both are checked, so a bad value is refused even when the other one would win.
+    let header = valid_visitor_id("X-Visitor-Id", header)?;
+    let from_body = valid_visitor_id("visitor_id", from_body)?;
+    Ok(header.or(from_body))
+}
+
+fn valid_visitor_id<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    let Some(id) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+    if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
+        return Err(ApiError::field(field, "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
     }
-    Ok(visitor_id)
+    Ok(Some(id))
 }
 
 /// The request's `User-Agent`, or empty.
@@ -148,5 +153,14 @@ mod tests {
         assert!(!key.contains("203"));
         assert_eq!(key, address_key(ip, "secret"));
         assert_ne!(key, address_key(ip, "other"));
+    }
+
+    #[test]
+    fn a_bad_visitor_id_is_refused_even_when_the_header_wins() {
+        let req = TestRequest::default().insert_header((VISITOR_ID_HEADER, "reader-0001")).to_http_request();
+        assert_eq!(visitor_id(&req, Some("reader-0002")).unwrap(), Some("reader-0001"));
+        assert!(visitor_id(&req, Some("nul\u{0}byte")).is_err());
+        let anonymous = TestRequest::default().to_http_request();
+        assert_eq!(visitor_id(&anonymous, Some("  ")).unwrap(), None);
     }
 }

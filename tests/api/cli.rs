@@ -2,7 +2,9 @@
 
 use std::process::Command;
 
-use crate::helpers::{TestApp, fresh_database, serve};
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, ServerProcess, TestApp, fresh_database, serve};
 
 fn newsdesk(database_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_newsdesk"))
@@ -47,4 +49,72 @@ fn openapi_prints_the_document_and_bad_settings_stop_start_up() {
         .unwrap();
     assert!(!bad_bind.status.success());
     assert!(String::from_utf8_lossy(&bad_bind.stderr).contains("NEWSDESK_BIND"));
+}
+
+/// Every secret a server handles, in a run logging at the most verbose level: none of them
+/// may appear in its output.
+#[actix_web::test]
+async fn secrets_never_reach_the_log() {
+    let (url, _database) = fresh_database();
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("newsdesk.log");
+    let jwt_secret = "a-signing-secret-that-is-long-enough-to-be-accepted-0123456789";
+    let env = [("RUST_LOG", "trace"), ("NEWSDESK_JWT_SECRET", jwt_secret)];
+    let server = ServerProcess::start(&url, &env, Some(std::fs::File::create(&log_path).unwrap())).await;
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Value| {
+        let mut request = client.request(method, format!("{}{path}", server.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let reply = request.send().await.unwrap();
+            let status = reply.status().as_u16();
+            (status, reply.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let login = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    let (status, session) = call(reqwest::Method::POST, "/api/v1/auth/login", None, login).await;
+    assert_eq!(status, 200);
+    let access = session["access_token"].as_str().unwrap().to_owned();
+    let refresh = session["refresh_token"].as_str().unwrap().to_owned();
+    let (status, renewed) =
+        call(reqwest::Method::POST, "/api/v1/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    assert_eq!(status, 200);
+    let renewed_access = renewed["access_token"].as_str().unwrap().to_owned();
+    let renewed_refresh = renewed["refresh_token"].as_str().unwrap().to_owned();
+    let user_password = "new-editor-password-4321";
+    let new_user = json!({"username": "editor", "password": user_password, "role": "editor"});
+    assert_eq!(call(reqwest::Method::POST, "/api/v1/users", Some(&renewed_access), new_user).await.0, 201);
+    let wrong = json!({"username": "editor", "password": "a-wrong-password-9876"});
+    assert_eq!(call(reqwest::Method::POST, "/api/v1/auth/login", None, wrong).await.0, 401);
+    let new_token = json!({"name": "portal", "scopes": ["content:write"]});
+    let (status, token) = call(reqwest::Method::POST, "/api/v1/api-tokens", Some(&renewed_access), new_token).await;
+    assert_eq!(status, 201);
+    let api_secret = token["token_secret"].as_str().unwrap().to_owned();
+    let source = json!({"name": "Báo Đồng Nai"});
+    assert_eq!(call(reqwest::Method::POST, "/api/v1/sources", Some(&api_secret), source).await.0, 201);
+    let change = json!({"current_password": ADMIN_PASSWORD, "new_password": "changed-admin-password-55"});
+    assert_eq!(call(reqwest::Method::PATCH, "/api/v1/auth/me/password", Some(&renewed_access), change).await.0, 200);
+    let logout = json!({"refresh_token": renewed_refresh});
+    call(reqwest::Method::POST, "/api/v1/auth/logout", None, logout).await;
+    server.terminate();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("/api/v1/auth/login"), "the requests were logged at all");
+    let secrets = [
+        ADMIN_PASSWORD,
+        jwt_secret,
+        &access,
+        &refresh,
+        &renewed_access,
+        &renewed_refresh,
+        user_password,
+        "a-wrong-password-9876",
+        &api_secret,
+        "changed-admin-password-55",
+    ];
+    for secret in secrets {
+        assert!(!log.contains(secret), "the log holds a secret ({}...)", &secret[..8]);
+    }
 }

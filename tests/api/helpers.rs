@@ -306,3 +306,44 @@ impl TestApp {
             .expect("count rows")
     }
 }
+
+/// newsdesk as a separate process (`newsdesk serve`), for what only a process shows:
+/// signals, exit codes and its log.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `newsdesk serve` on a free port with these extra environment variables and
+    /// waits until it answers; its log goes to `log` when given.
+    pub async fn start(database_url: &str, env: &[(&str, &str)], log: Option<std::fs::File>) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"));
+        command
+            .env("DATABASE_URL", database_url)
+            .env("NEWSDESK_BIND", format!("127.0.0.1:{port}"))
+            .env("NEWSDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied());
+        if let Some(log) = log {
+            command.stdout(log.try_clone().unwrap()).stderr(log);
+        }
+        let server = Self { child: command.spawn().expect("start newsdesk"), base: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client.get(format!("{}/healthz", server.base)).send().await.is_ok() {
+                return server;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("newsdesk never answered on {}", server.base);
+    }
+
+    /// Sends SIGTERM and asserts a clean exit.
+    pub fn terminate(mut self) {
+        let terminated = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        assert!(terminated.unwrap().success());
+        assert!(self.child.wait().unwrap().success(), "newsdesk exits cleanly on SIGTERM");
+    }
+}

@@ -4,6 +4,7 @@
 mod articles;
 mod auth;
 mod cli;
+mod corpus;
 mod errors;
 mod helpers;
 mod lists;

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp};
+use crate::helpers::{Reply, ServerProcess, TestApp};
 
 const CHROME: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
@@ -400,27 +400,12 @@ async fn two_processes_count_ten_thousand_hits_exactly() {
 #[test]
 fn sigterm_writes_every_buffered_hit_before_exiting() {
     let (url, _database) = crate::helpers::fresh_database();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .env("DATABASE_URL", &url)
-        .env("NEWSDESK_BIND", format!("127.0.0.1:{port}"))
-        .env("NEWSDESK_ADMIN_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-        .env("NEWSDESK_STATS_FLUSH_INTERVAL", "3600000")
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
     actix_web::rt::System::new().block_on(async {
+        let server = ServerProcess::start(&url, &[("NEWSDESK_STATS_FLUSH_INTERVAL", "3600000")], None).await;
         let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
         for i in 0..50 {
             let reply = client
-                .post(format!("{base}/api/v1/stats/hits"))
+                .post(format!("{}/api/v1/stats/hits", server.base))
                 .header("User-Agent", CHROME)
                 .header("X-Visitor-Id", format!("shutdown-reader-{}", i % 5))
                 .json(&json!({"path": "/"}))
@@ -429,10 +414,8 @@ fn sigterm_writes_every_buffered_hit_before_exiting() {
                 .unwrap();
             assert_eq!(reply.status(), 202);
         }
+        server.terminate();
     });
-    let terminated = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
-    assert!(terminated.success());
-    assert!(server.wait().unwrap().success(), "newsdesk exits cleanly on SIGTERM");
 
     let db = newsdesk::db::Db::connect(&newsdesk::db::DatabaseTarget::parse(&url).unwrap(), 1).unwrap();
     let (page_views, visits) = db
