@@ -101,7 +101,7 @@ pub fn visitor_id<'a>(req: &'a HttpRequest, from_body: Option<&'a str>) -> Resul
 }
 
 fn valid_visitor_id<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
-    let Some(id) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(id) = value else { return Ok(None) };
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
     if !(8..=128).contains(&id.len()) || !id.chars().all(allowed) {
         return Err(ApiError::field(field, "must be 8 to 128 letters, digits, `-`, `_`, `.` or `:`"));
@@ -161,6 +161,7 @@ mod tests {
         assert_eq!(visitor_id(&req, Some("reader-0002")).unwrap(), Some("reader-0001"));
         assert!(visitor_id(&req, Some("nul\u{0}byte")).is_err());
         let anonymous = TestRequest::default().to_http_request();
-        assert_eq!(visitor_id(&anonymous, Some("  ")).unwrap(), None);
+        assert_eq!(visitor_id(&anonymous, None).unwrap(), None);
+        assert!(visitor_id(&anonymous, Some("")).is_err(), "present but empty is refused, as documented");
     }
 }

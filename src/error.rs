@@ -61,6 +61,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path exists, but not with this method; `allow` lists the methods it has.
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     #[error("{detail}")]
     Conflict { detail: String, errors: Vec<FieldError> },
     #[error("{0}")]
@@ -106,6 +109,7 @@ impl ApiError {
             Self::Unauthorized(_) => "urn:newsdesk:problem:unauthorized",
             Self::Forbidden(_) => "urn:newsdesk:problem:forbidden",
             Self::NotFound(_) => "urn:newsdesk:problem:not-found",
+            Self::MethodNotAllowed { .. } => "urn:newsdesk:problem:method-not-allowed",
             Self::Conflict { .. } => "urn:newsdesk:problem:conflict",
             Self::PayloadTooLarge(_) => "urn:newsdesk:problem:payload-too-large",
             Self::UnsupportedMediaType(_) => "urn:newsdesk:problem:unsupported-media-type",
@@ -150,6 +154,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -177,6 +182,11 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after_seconds, .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
             }
             _ => {}
         }

@@ -1,6 +1,8 @@
 //! The OpenAPI document: metadata, and the problem responses every operation refers to.
 
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{SchemaType, Type};
+use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi as _};
 
@@ -114,3 +116,21 @@ pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
 #[derive(IntoResponses)]
 #[response(status = 503, content_type = "application/problem+json")]
 pub struct Unavailable(#[allow(dead_code)] Problem);
+
+/// Header values are text, never JSON null: an optional header is one that may be absent,
+/// so its schema is a plain string (a client generator would otherwise send `null`).
+pub fn plain_header_parameters(document: &mut OpenApi) {
+    for item in document.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter
+                    && parameter.parameter_in == ParameterIn::Header
+                    && let Some(RefOr::T(Schema::Object(object))) = &mut parameter.schema
+                {
+                    object.schema_type = SchemaType::Type(Type::String);
+                }
+            }
+        }
+    }
+}

@@ -111,10 +111,12 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
         }
     }
     let first = matches.first()?.0;
+    // Both ends move to a word boundary, unless the word is too long to wait for.
+    let slack = width / 4;
     let from = first.saturating_sub(width / 3);
-    let from = (0..=from).rev().find(|&i| i == 0 || chars[i - 1] == ' ').unwrap_or(0);
+    let from = (from.saturating_sub(slack)..=from).rev().find(|&i| i == 0 || chars[i - 1] == ' ').unwrap_or(from);
     let to = (from + width).min(chars.len());
-    let to = (to..=chars.len()).find(|&i| i == chars.len() || chars[i] == ' ').unwrap_or(chars.len());
+    let to = (to..=(to + slack).min(chars.len())).find(|&i| i == chars.len() || chars[i] == ' ').unwrap_or(to);
     let mut out = String::new();
     if from > 0 {
         out.push('…');
@@ -145,6 +147,14 @@ mod tests {
         assert_eq!(fold("khe\u{301}o"), "kheo");
         assert_eq!(terms("  Đồng   xoài đồng "), ["dong", "xoai"]);
         assert!(terms("“…” — !!").is_empty());
+    }
+
+    #[test]
+    fn snippets_stay_short_in_text_without_spaces() {
+        let text = format!("{}dân{}", "x&".repeat(5_000), "&y".repeat(5_000));
+        let cut = snippet(&text, &terms("dan"), 80).expect("dân is a word of its own");
+        let visible = cut.replace("<mark>", "").replace("</mark>", "").replace("&amp;", "&");
+        assert!(visible.chars().count() <= 80 + 40 + 2, "{} characters", visible.chars().count());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The one place that builds the application: routes, middleware, server.
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
-use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ResourceDef, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
@@ -194,14 +194,16 @@ fn app_with_spec() -> (
     >,
     OpenApi,
 ) {
-    App::new()
+    let (app, mut document) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
         .service(scope::scope("/api/v1").configure(api_routes))
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
-        .split_for_parts()
+        .split_for_parts();
+    openapi::plain_header_parameters(&mut document);
+    (app, document)
 }
 
 /// The OpenAPI document of every route, as served at `/openapi.json`.
@@ -281,6 +283,42 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
+/// Every documented path with the methods it answers, to tell "no such resource" (404)
+/// from "not with this method" (405) once no route matched.
+static DOCUMENTED_ROUTES: LazyLock<Vec<(ResourceDef, Vec<String>)>> = LazyLock::new(|| {
+    openapi_document()
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = serde_json::to_value(item)
+                .ok()
+                .and_then(|item| item.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()))
+                .unwrap_or_default();
+            (ResourceDef::new(path.as_str()), methods)
+        })
+        .collect()
+});
+
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("There is no resource at {} {}.", req.method(), req.path())))
+    let matching: Vec<&(ResourceDef, Vec<String>)> =
+        DOCUMENTED_ROUTES.iter().filter(|(resource, _)| resource.is_match(req.path())).collect();
+    // A fixed path (`/articles/top`) is not also an instance of a template (`/articles/{id}`).
+    let exact: Vec<_> = matching.iter().copied().filter(|(resource, _)| !resource.pattern().is_some_and(|p| p.contains('{'))).collect();
+    let routes = if exact.is_empty() { matching } else { exact };
+    let mut allowed: Vec<&str> = routes
+        .iter()
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .filter(|method| ["GET", "PUT", "POST", "DELETE", "PATCH"].contains(method))
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    // Allowed, yet unrouted: the path's parameters name nothing (`PUT /articles/12abc`).
+    if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
+        return Err(ApiError::NotFound(format!("There is no resource at {} {}.", req.method(), req.path())));
+    }
+    Err(ApiError::MethodNotAllowed {
+        detail: format!("{} does not answer {}.", req.path(), req.method()),
+        allow: allowed.join(", "),
+    })
 }

@@ -156,22 +156,28 @@ pub struct ArticleListQuery {
     pub per_page: Option<i64>,
     /// Keyset paging: `meta.next_cursor` of the previous page. Start with an empty value
     /// (`cursor=`) to page by cursor from the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 1000)]
     pub cursor: Option<String>,
     /// `false` skips counting `total` (faster on large sets). Default `true`.
     pub count: Option<bool>,
     /// Only these fields of each article, comma-separated (`id,slug,title,cover_image`).
+    #[param(pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*)*$")]
     pub fields: Option<String>,
     /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
+    /// Blank is no search; text without a letter or digit matches nothing.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only articles with this status (others than `published` need staff credentials).
     pub status: Option<Status>,
     /// Only articles citing this source.
     pub source_id: Option<i64>,
     /// Only articles filed under this category (by slug) or any category below it.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub category: Option<String>,
     /// Only articles filed under exactly this category id.
     pub category_id: Option<i64>,
     /// Only articles with this tag (its slug).
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub tag: Option<String>,
     /// Only articles by this author (exact name).
     pub author: Option<String>,
@@ -245,10 +251,8 @@ pub async fn article_list(
         }
         names
     });
-    let terms = query.q.as_deref().map(search::terms);
-    if terms.as_ref().is_some_and(|t| t.is_empty()) {
-        checks.error("q", "must contain a letter or a digit");
-    }
+    // A blank `q` is no search at all; one without a letter or digit matches nothing.
+    let terms = query.q.as_deref().filter(|q| !q.trim().is_empty()).map(search::terms);
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 200 || q.contains('\0')) {
         checks.error("q", "must be at most 200 characters of text");
     }
@@ -559,7 +563,7 @@ pub async fn create_article(
         BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
-#[put("/articles/{id}")]
+#[put("/articles/{id:[0-9]+}")]
 pub async fn replace_article(
     state: Data<AppState>,
     principal: Principal,
@@ -595,7 +599,7 @@ pub async fn replace_article(
         BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
-#[patch("/articles/{id}")]
+#[patch("/articles/{id:[0-9]+}")]
 pub async fn update_article(
     state: Data<AppState>,
     principal: Principal,
@@ -627,7 +631,7 @@ pub async fn update_article(
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
-#[delete("/articles/{id}")]
+#[delete("/articles/{id:[0-9]+}")]
 pub async fn delete_article(
     state: Data<AppState>,
     principal: Principal,
@@ -765,4 +769,19 @@ pub async fn top_articles(state: Data<AppState>, query: Query<TopQuery>) -> Resu
         .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at).with_url(&state.site) })
         .collect();
     Ok(HttpResponse::Ok().json(top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_fields_pattern_names_every_field() {
+        let document = serde_json::to_value(crate::startup::openapi_document()).unwrap();
+        let parameters = document["paths"]["/api/v1/articles"]["get"]["parameters"].as_array().unwrap();
+        let fields = parameters.iter().find(|p| p["name"] == "fields").unwrap();
+        let pattern = fields["schema"]["pattern"].as_str().unwrap();
+        let alternatives = pattern.split(['(', ')']).nth(1).unwrap();
+        assert_eq!(alternatives.split('|').collect::<Vec<_>>(), ARTICLE_FIELDS);
+    }
 }

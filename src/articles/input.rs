@@ -52,9 +52,11 @@ pub struct ArticleInput {
     pub body_html: String,
     pub cover_image: Option<CoverImage>,
     pub author: Option<String>,
+    #[schema(minimum = 1)]
     pub source_id: Option<i64>,
     /// Link to the original article at the source.
     pub source_url: Option<String>,
+    #[schema(minimum = 1)]
     pub category_id: Option<i64>,
     /// Tag names (up to 20); unknown tags are created.
     #[serde(default)]
@@ -92,10 +94,12 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "nullable")]
     pub author: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 1)]
     pub source_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub source_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 1)]
     pub category_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub status: Option<Status>,

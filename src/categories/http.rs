@@ -63,6 +63,7 @@ pub struct CategoryInput {
     pub name: String,
     /// Made from the name when absent.
     pub slug: Option<String>,
+    #[schema(minimum = 1)]
     pub parent_id: Option<i64>,
     #[serde(default)]
     pub position: i32,
@@ -76,6 +77,7 @@ pub struct CategoryPatch {
     pub name: Option<String>,
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(minimum = 1)]
     pub parent_id: Option<Option<i64>>,
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "nullable")]

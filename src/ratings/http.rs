@@ -30,6 +30,7 @@ pub struct RatingInput {
     #[schema(minimum = 1, maximum = 5, example = 5)]
     pub score: i64,
     /// The reader's anonymous visitor id, when not sent in the `X-Visitor-Id` header.
+    #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub visitor_id: Option<String>,
 }
 
@@ -110,7 +111,7 @@ fn reader(req: &HttpRequest, state: &AppState, body_visitor_id: Option<&str>) ->
     tag = "ratings",
     params(
         ("id" = i64, Path, description = "Article id"),
-        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id (8 to 128 characters)")
+        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")
     ),
     request_body = RatingInput,
     responses(

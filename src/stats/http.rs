@@ -28,13 +28,15 @@ const MAX_POINTS: usize = 2000;
 #[serde(deny_unknown_fields)]
 pub struct HitInput {
     /// The page's path, starting with `/`.
-    #[schema(example = "/tin-tuc/ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo")]
+    #[schema(example = "/tin-tuc/ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo", pattern = "^/\\S*$", max_length = 2048)]
     pub path: String,
     /// The article shown, for article pages.
+    #[schema(minimum = 1)]
     pub article_id: Option<i64>,
     /// The page the reader came from (absolute http or https URL).
     pub referrer: Option<String>,
     /// The frontend's anonymous visitor id (or send `X-Visitor-Id`).
+    #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
     pub visitor_id: Option<String>,
 }
 
@@ -48,7 +50,7 @@ pub struct HitAccepted {
 /// the answer never waits for the database.
 #[utoipa::path(
     tag = "stats",
-    params(("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id")),
+    params(("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")),
     request_body = HitInput,
     responses((status = 202, description = "Recorded", body = HitAccepted),
               BadRequest, PayloadTooLarge, UnsupportedMediaType)

@@ -1,5 +1,6 @@
 //! Every kind of bad input gets a problem document and changes nothing.
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::TestApp;
@@ -119,5 +120,10 @@ async fn unknown_routes_are_404_problems() {
     let app = TestApp::spawn().await;
     app.get("/api/v1/nothing-here").await.assert_problem(404);
     app.get("/api/v2/articles").await.assert_problem(404);
-    app.post("/api/v1/articles/by-slug/x", &json!({})).await.assert_problem(404);
+    let wrong_method = app.post("/api/v1/articles/by-slug/x", &json!({})).await;
+    wrong_method.assert_problem(405);
+    assert_eq!(wrong_method.header("allow"), Some("GET"));
+    let collection = app.call(Method::PATCH, "/api/v1/articles", None, None).await;
+    collection.assert_problem(405);
+    assert_eq!(collection.header("allow"), Some("GET, POST"));
 }

@@ -289,7 +289,11 @@ async fn search_ignores_tone_marks_and_ranks_titles_first() {
     assert_eq!(search("mua+lon").await.body["meta"]["total"], 1);
     app.delete(&format!("/api/v1/articles/{weather}")).await;
     assert_eq!(search("mua+lon").await.body["meta"]["total"], 0, "and deletes");
-    app.get("/api/v1/articles?q=%E2%80%9C%E2%80%9D").await.assert_problem(400);
+    let punctuation = app.get("/api/v1/articles?q=%E2%80%9C%E2%80%9D").await;
+    assert_eq!(punctuation.status, 200);
+    assert_eq!(punctuation.body["meta"]["total"], 0, "a search without a word matches nothing");
+    let blank = app.get("/api/v1/articles?q=%20").await;
+    assert_eq!(blank.body["meta"]["total"], app.get("/api/v1/articles").await.body["meta"]["total"], "blank is no search");
 }
 
 #[actix_web::test]
