@@ -67,6 +67,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("The request body is empty; a JSON object is expected.".into()));
     }
+    // Every body is an object; serde would otherwise also read a struct from an array of
+    // its fields in order (`[null, null]`), which no client means.
+    if body.trim_ascii_start().first() != Some(&b'{') && serde_json::from_slice::<serde_json::Value>(body).is_ok() {
+        return Err(ApiError::BadRequest("The request body must be a JSON object.".into()));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

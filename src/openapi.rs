@@ -2,8 +2,8 @@
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{SchemaType, Type};
-use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::{IntoResponses, Modify, OpenApi as _};
 
 use crate::error::Problem;

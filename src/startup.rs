@@ -304,7 +304,8 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let matching: Vec<&(ResourceDef, Vec<String>)> =
         DOCUMENTED_ROUTES.iter().filter(|(resource, _)| resource.is_match(req.path())).collect();
     // A fixed path (`/articles/top`) is not also an instance of a template (`/articles/{id}`).
-    let exact: Vec<_> = matching.iter().copied().filter(|(resource, _)| !resource.pattern().is_some_and(|p| p.contains('{'))).collect();
+    let exact: Vec<_> =
+        matching.iter().copied().filter(|(resource, _)| !resource.pattern().is_some_and(|p| p.contains('{'))).collect();
     let routes = if exact.is_empty() { matching } else { exact };
     let mut allowed: Vec<&str> = routes
         .iter()

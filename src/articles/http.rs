@@ -161,7 +161,9 @@ pub struct ArticleListQuery {
     /// `false` skips counting `total` (faster on large sets). Default `true`.
     pub count: Option<bool>,
     /// Only these fields of each article, comma-separated (`id,slug,title,cover_image`).
-    #[param(pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*)*$")]
+    #[param(
+        pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*)*$"
+    )]
     pub fields: Option<String>,
     /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
     /// Blank is no search; text without a letter or digit matches nothing.

@@ -28,7 +28,11 @@ const MAX_POINTS: usize = 2000;
 #[serde(deny_unknown_fields)]
 pub struct HitInput {
     /// The page's path, starting with `/`.
-    #[schema(example = "/tin-tuc/ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo", pattern = "^/\\S*$", max_length = 2048)]
+    #[schema(
+        example = "/tin-tuc/ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo",
+        pattern = "^/\\S*$",
+        max_length = 2048
+    )]
     pub path: String,
     /// The article shown, for article pages.
     #[schema(minimum = 1)]

@@ -235,6 +235,7 @@ fn malformed_bodies(valid: &Value) -> Vec<(&'static str, Vec<u8>)> {
         ("truncated", serialized.as_bytes()[..serialized.len() / 2].to_vec()),
         ("null", b"null".to_vec()),
         ("array", b"[]".to_vec()),
+        ("fields as an array", b"[null, null]".to_vec()),
         ("string", b"\"text\"".to_vec()),
         ("number", b"1e400".to_vec()),
         ("nested arrays", "[".repeat(100_000).into_bytes()),

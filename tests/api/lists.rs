@@ -293,7 +293,11 @@ async fn search_ignores_tone_marks_and_ranks_titles_first() {
     assert_eq!(punctuation.status, 200);
     assert_eq!(punctuation.body["meta"]["total"], 0, "a search without a word matches nothing");
     let blank = app.get("/api/v1/articles?q=%20").await;
-    assert_eq!(blank.body["meta"]["total"], app.get("/api/v1/articles").await.body["meta"]["total"], "blank is no search");
+    assert_eq!(
+        blank.body["meta"]["total"],
+        app.get("/api/v1/articles").await.body["meta"]["total"],
+        "blank is no search"
+    );
 }
 
 #[actix_web::test]
