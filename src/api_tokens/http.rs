@@ -63,9 +63,10 @@ pub struct CreatedApiToken {
 #[serde(deny_unknown_fields)]
 pub struct ApiTokenInput {
     /// What the token is for, 1 to 100 characters.
-    #[schema(example = "mobile app sync")]
+    #[schema(example = "mobile app sync", min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// At least one scope.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
     /// When the token stops working (RFC 3339, in the future); never when absent.
     pub expires_at: Option<DateTime<Utc>>,

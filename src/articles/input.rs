@@ -38,28 +38,41 @@ pub struct CoverImage {
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
     /// 1 to 300 characters.
-    #[schema(example = "Kết quả thực hiện phong trào thi đua “Dân vận khéo”")]
+    #[schema(
+        example = "Kết quả thực hiện phong trào thi đua “Dân vận khéo”",
+        min_length = 1,
+        max_length = 300,
+        pattern = "\\S"
+    )]
     pub title: String,
     /// Lowercase ASCII words joined by `-`. Made from the title when absent; an update
     /// without a slug keeps the current one.
-    #[schema(example = "ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo")]
+    #[schema(
+        example = "ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo",
+        pattern = "^\\s*[a-z0-9]+(-[a-z0-9]+)*\\s*$",
+        max_length = 120
+    )]
     pub slug: Option<String>,
     /// The lead paragraph, up to 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub summary: String,
     /// HTML body; sanitized on write (scripts, event handlers and `javascript:` URLs are removed).
     #[serde(default)]
     pub body_html: String,
     pub cover_image: Option<CoverImage>,
+    #[schema(max_length = 200)]
     pub author: Option<String>,
     #[schema(minimum = 1)]
     pub source_id: Option<i64>,
     /// Link to the original article at the source.
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub source_url: Option<String>,
     #[schema(minimum = 1)]
     pub category_id: Option<i64>,
     /// Tag names (up to 20); unknown tags are created.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tags: Vec<String>,
     /// Defaults to `draft`. `scheduled` needs `published_at`; `published` without one is published now.
     #[serde(default = "default_status")]
@@ -85,22 +98,28 @@ fn default_allow_rating() -> bool {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticlePatch {
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: Option<String>,
+    #[schema(pattern = "^\\s*[a-z0-9]+(-[a-z0-9]+)*\\s*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub summary: Option<String>,
     pub body_html: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub cover_image: Option<Option<CoverImage>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 200)]
     pub author: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(minimum = 1)]
     pub source_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub source_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(minimum = 1)]
     pub category_id: Option<Option<i64>>,
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
     pub status: Option<Status>,
     #[serde(default, deserialize_with = "nullable")]

@@ -40,6 +40,7 @@ pub struct RefreshInput {
 pub struct PasswordChange {
     pub current_password: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 

@@ -60,13 +60,16 @@ impl From<(Category, i64)> for CategoryResponse {
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// Made from the name when absent.
+    #[schema(pattern = "^\\s*[a-z0-9]+(-[a-z0-9]+)*\\s*$", max_length = 120)]
     pub slug: Option<String>,
     #[schema(minimum = 1)]
     pub parent_id: Option<i64>,
     #[serde(default)]
     pub position: i32,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -74,13 +77,16 @@ pub struct CategoryInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: Option<String>,
+    #[schema(pattern = "^\\s*[a-z0-9]+(-[a-z0-9]+)*\\s*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(minimum = 1)]
     pub parent_id: Option<Option<i64>>,
     pub position: Option<i32>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 

@@ -56,13 +56,19 @@ impl From<SourceWithCount> for SourceResponse {
 #[serde(deny_unknown_fields)]
 pub struct SourceInput {
     /// Unique, 1 to 200 characters.
-    #[schema(example = "Báo Bình Phước")]
+    #[schema(example = "Báo Bình Phước", min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// The source's home page (http or https).
-    #[schema(example = "https://baobinhphuoc.com.vn")]
+    #[schema(
+        example = "https://baobinhphuoc.com.vn",
+        max_length = 2048,
+        pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$"
+    )]
     pub url: Option<String>,
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub logo_url: Option<String>,
     /// Up to 2000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -70,12 +76,16 @@ pub struct SourceInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourcePatch {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub logo_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 

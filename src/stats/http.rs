@@ -38,6 +38,7 @@ pub struct HitInput {
     #[schema(minimum = 1)]
     pub article_id: Option<i64>,
     /// The page the reader came from (absolute http or https URL).
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
     pub referrer: Option<String>,
     /// The frontend's anonymous visitor id (or send `X-Visitor-Id`).
     #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
@@ -253,8 +254,10 @@ pub struct SeriesQuery {
     pub granularity: Granularity,
     /// Start: a local date (`2026-11-01`) or an RFC 3339 time. Default: 24 hours, 30
     /// days, 12 months or 5 years before `to`, by granularity.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}")]
     pub from: Option<String>,
     /// End (inclusive): a local date or an RFC 3339 time. Default: now.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}")]
     pub to: Option<String>,
 }
 
@@ -549,8 +552,8 @@ pub async fn list_counters(
 /// One counter.
 #[utoipa::path(
     tag = "stats",
-    params(("metric" = String, Path, description = "`visits` or `page_views`"),
-           ("period" = String, Path, description = "`total`, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`")),
+    params(("metric" = String, Path, description = "`visits` or `page_views`", pattern = "^(visits|page_views)$"),
+           ("period" = String, Path, description = "`total`, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`", pattern = "^(total|[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)$")),
     security(("bearer" = [])),
     responses((status = 200, description = "The counter (0 when never counted)", body = Counter),
               BadRequest, Unauthorized, Forbidden, Unavailable)
@@ -574,8 +577,8 @@ pub async fn get_counter(
 /// touched.
 #[utoipa::path(
     tag = "stats",
-    params(("metric" = String, Path, description = "`visits` or `page_views`"),
-           ("period" = String, Path, description = "`total`, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`")),
+    params(("metric" = String, Path, description = "`visits` or `page_views`", pattern = "^(visits|page_views)$"),
+           ("period" = String, Path, description = "`total`, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`", pattern = "^(total|[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)$")),
     request_body = CounterValue,
     security(("bearer" = [])),
     responses((status = 200, description = "The counter as set", body = Counter),

@@ -40,6 +40,7 @@ impl From<(Tag, i64)> for TagResponse {
 #[serde(deny_unknown_fields)]
 pub struct TagInput {
     /// 1 to 60 characters; the slug is made from it.
+    #[schema(min_length = 1, max_length = 60, pattern = "\\S")]
     pub name: String,
 }
 

@@ -52,11 +52,13 @@ impl From<User> for UserResponse {
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     /// 3 to 50 characters: lowercase letters, digits, `.`, `_` and `-`.
-    #[schema(example = "bientap.vien")]
+    #[schema(example = "bientap.vien", pattern = "^\\s*[A-Za-z0-9._-]{3,50}\\s*$")]
     pub username: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
     pub role: Role,
+    #[schema(max_length = 100)]
     pub display_name: Option<String>,
 }
 
@@ -65,11 +67,13 @@ pub struct UserInput {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 100)]
     pub display_name: Option<Option<String>>,
     pub role: Option<Role>,
     /// Disabling ends all of the user's sessions at once.
     pub disabled: Option<bool>,
     /// A new password (ends all of the user's sessions).
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 
