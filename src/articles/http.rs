@@ -486,7 +486,7 @@ async fn public_article(
         return Ok(ResponseCache::respond(entry));
     }
     let at = now();
-    let article = state.db.read(move |conn| load(conn, at)).await?;
+    let article = state.db.read_by_key(move |conn| load(conn, at)).await?;
     let modified = last_modified(article.row.updated_at);
     let body = serde_json::to_vec(&ArticleResponse::new(article, at).with_url(&state.site))
         .map_err(|e| ApiError::Internal(e.to_string()))?;

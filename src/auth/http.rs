@@ -17,7 +17,7 @@ use crate::openapi::{
     BadRequest, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
 };
 use crate::startup::AppState;
-use crate::users::http::{UserResponse, check_password};
+use crate::users::http::{UserResponse, check_password, is_valid_username};
 use crate::users::model::{self as users, User, UserChanges};
 use crate::validation::Checks;
 
@@ -113,19 +113,24 @@ pub async fn login(
     let LoginInput { username, password } = body.0;
     let username = username.trim().to_lowercase();
     let address = client::address_key(client::client_ip(&req, &state.settings.trusted_proxies), &state.address_secret);
-    let account_key = format!("account:{username}");
+    // A name no account can have (any text at all, NUL bytes included) is never looked up
+    // or stored; it is still a failed sign-in, counted against the client.
+    let account_key = is_valid_username(&username).then(|| format!("account:{username}"));
     let client_key = format!("client:{address}");
     let at = now();
 
-    let keys = vec![account_key.clone(), client_key.clone()];
+    let keys: Vec<String> = account_key.iter().cloned().chain([client_key.clone()]).collect();
     if let Some(seconds) = state.db.read(move |conn| model::blocked_for(conn, &keys, at)).await? {
         return Err(ApiError::TooManyRequests {
             detail: "Too many failed sign-ins; try again later.".into(),
             retry_after_seconds: seconds,
         });
     }
-    let lookup = username.clone();
-    let user = state.db.read(move |conn| users::by_username(conn, &lookup)).await?;
+    let lookup = account_key.is_some().then_some(username);
+    let user = match lookup {
+        Some(name) => state.db.read(move |conn| users::by_username(conn, &name)).await?,
+        None => None,
+    };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = web::block(move || password::verify(&password, stored.as_deref())).await?;
 
@@ -135,7 +140,9 @@ pub async fn login(
         .db
         .write(move |conn| match user {
             Some(user) if matches && !user.disabled => {
-                model::clear_failures(conn, &account_key)?;
+                if let Some(account_key) = &account_key {
+                    model::clear_failures(conn, account_key)?;
+                }
                 users::record_login(conn, user.id, at)?;
                 Ok(Ok(open_session(conn, &session_state, user, None, at)?))
             }
@@ -143,7 +150,9 @@ pub async fn login(
                 let window = Duration::seconds(settings.login_lockout);
                 let account_rule = ThrottleRule { max_failures: settings.login_max_failures, window };
                 let client_rule = ThrottleRule { max_failures: settings.login_max_failures_per_client, window };
-                model::record_failure(conn, &account_key, account_rule, at)?;
+                if let Some(account_key) = &account_key {
+                    model::record_failure(conn, account_key, account_rule, at)?;
+                }
                 model::record_failure(conn, &client_key, client_rule, at)?;
                 Ok(Err(ApiError::Unauthorized("invalid username or password".into())))
             }

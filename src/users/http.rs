@@ -80,11 +80,16 @@ pub struct UserPatch {
 /// Checks a username: lowercase letters, digits and `._-`, 3 to 50 characters.
 pub fn check_username(value: &str, checks: &mut Checks) -> String {
     let username = value.trim().to_lowercase();
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
-    if !(3..=50).contains(&username.len()) || !username.chars().all(allowed) {
+    if !is_valid_username(&username) {
         checks.error("username", "must be 3 to 50 lowercase letters, digits, `.`, `_` or `-`");
     }
     username
+}
+
+/// Whether an account could have this (trimmed, lowercased) name.
+pub fn is_valid_username(username: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+    (3..=50).contains(&username.len()) && username.chars().all(allowed)
 }
 
 pub fn check_password(field: &str, value: &str, checks: &mut Checks) {
