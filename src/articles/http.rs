@@ -299,6 +299,8 @@ pub async fn article_list(
             ListScope::Tag(slug) => format!("tag:{slug}"),
         }
     );
+    let with_body =
+        fields.as_ref().is_none_or(|names| names.iter().any(|name| name == "body_html" || name == "snippet"));
     let cached_total = state.list_counts.get(&count_key);
     let with_total = query.count.unwrap_or(true) && cached_total.is_none();
     let at = now();
@@ -326,7 +328,7 @@ pub async fn article_list(
             if let Some(slug) = category {
                 filter.category_ids = Some(categories::with_descendants(conn, &slug)?.unwrap_or_default());
             }
-            listing::list(conn, &filter, sort, &page, with_total, at)
+            listing::list(conn, &filter, sort, &page, with_total, with_body, at)
         })
         .await?;
     let total = match (result.total, cached_total) {

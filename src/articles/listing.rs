@@ -214,20 +214,54 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
 }
 
 /// One page of the articles matching `filter`, in `sort` order.
+/// `with_body`: whether the caller shows `body_html`; without it each row is a few hundred
+/// bytes instead of kilobytes.
 pub fn list(
     conn: &mut DbConnection,
     filter: &ListFilter,
     sort: Sort,
     page: &PageRequest,
     with_total: bool,
+    with_body: bool,
     now: NaiveDateTime,
 ) -> Result<ListResult, ApiError> {
     if let Some(terms) = &filter.search {
         return search(conn, filter, terms, sort, page, with_total, now);
     }
     let total = if with_total { Some(filtered(filter, now).count().get_result(conn)?) } else { None };
-    let (articles, next_cursor) = page_of(conn, filtered(filter, now), sort, page, nulls_last(filter))?;
+    let (articles, next_cursor) = page_of(conn, filtered(filter, now), sort, page, nulls_last(filter), with_body)?;
     Ok(ListResult { articles, total, next_cursor })
+}
+
+/// `ArticleRow`'s columns in the order of its fields, with `$body` in place of `body_html`.
+macro_rules! article_columns {
+    ($body:expr) => {
+        (
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+            $body,
+            articles::cover_url,
+            articles::cover_alt,
+            articles::cover_caption,
+            articles::cover_credit,
+            articles::author,
+            articles::source_id,
+            articles::source_url,
+            articles::category_id,
+            articles::status,
+            articles::published_at,
+            articles::expires_at,
+            articles::allow_rating,
+            articles::view_count,
+            articles::rating_count,
+            articles::rating_total,
+            articles::created_by,
+            articles::created_at,
+            articles::updated_at,
+        )
+    };
 }
 
 /// The requested page of `query` in `sort` order, and the cursor of the page after it.
@@ -237,6 +271,7 @@ fn page_of(
     sort: Sort,
     page: &PageRequest,
     nulls_last: bool,
+    with_body: bool,
 ) -> Result<(Vec<Article>, Option<String>), ApiError> {
     let mut query = order(query, sort, nulls_last);
     match page {
@@ -246,7 +281,8 @@ fn page_of(
     }
     let limit = page.limit();
     // One more than asked tells whether there is a next page.
-    let mut rows: Vec<ArticleRow> = query.select(ArticleRow::as_select()).limit(limit + 1).load(conn)?;
+    let body = sql::<Text>(if with_body { "articles.body_html" } else { "''" });
+    let mut rows: Vec<ArticleRow> = query.select(article_columns!(body)).limit(limit + 1).load(conn)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|last| cursor_after(conn, sort, last)).transpose()?
@@ -400,7 +436,7 @@ fn search(
     let matching = || filtered(&unsearched, now).filter(articles::id.eq_any(ranked.clone()));
     if sort != Sort::Relevance {
         let total = if with_total { Some(matching().count().get_result(conn)?) } else { None };
-        let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter))?;
+        let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter), true)?;
         return Ok(ListResult { articles, total, next_cursor });
     }
     let allowed: std::collections::HashSet<i64> =

@@ -42,7 +42,7 @@ async fn newest(state: &AppState, category: Option<String>) -> Result<(Vec<Artic
                 filter.category_ids = Some(ids);
             }
             let page = PageRequest::Numbered(Paging { page: 1, per_page: FEED_LENGTH });
-            Ok((listing::list(conn, &filter, Sort::NewestFirst, &page, false, at)?.articles, name))
+            Ok((listing::list(conn, &filter, Sort::NewestFirst, &page, false, false, at)?.articles, name))
         })
         .await
 }

@@ -304,7 +304,11 @@ async fn search_ignores_tone_marks_and_ranks_titles_first() {
 async fn sparse_fields_and_related_articles() {
     let app = TestApp::spawn().await;
     let category = app.category("Kinh tế", "kinh-te");
-    let main = app.create_article(json!({"title": "Chính", "status": "published", "category_id": category})).await;
+    let main = app
+        .create_article(
+            json!({"title": "Chính", "status": "published", "category_id": category, "body_html": "<p>Thân bài</p>"}),
+        )
+        .await;
     app.create_article(json!({"title": "Cùng mục", "status": "published", "category_id": category})).await;
     app.create_article(json!({"title": "Cùng thẻ", "status": "published", "tags": ["x"]})).await;
     app.patch(&format!("/api/v1/articles/{}", main["id"]), &json!({"tags": ["x"]})).await;
@@ -315,6 +319,9 @@ async fn sparse_fields_and_related_articles() {
     assert_eq!(keys, HashSet::from(["id".to_owned(), "slug".to_owned(), "title".to_owned()]));
     let everything = app.get("/api/v1/articles?fields=").await;
     assert!(everything.body["data"][0]["body_html"].is_string(), "an empty fields= means every field");
+    let bodies = app.get("/api/v1/articles?fields=id,body_html&sort=title").await;
+    let body_of_main = bodies.body["data"].as_array().unwrap().iter().find(|a| a["id"] == main["id"]).unwrap();
+    assert_eq!(body_of_main["body_html"], "<p>Thân bài</p>", "asked for, the body is read");
     let unknown = app.get("/api/v1/articles?fields=id,password").await;
     assert_eq!(unknown.error_fields(), ["fields"]);
 
