@@ -266,6 +266,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     })
     .client_request_timeout(Duration::from_secs(10))
     .client_disconnect_timeout(Duration::from_secs(5))
+    // Blocking work is database queries, bounded by the pool, and password hashing; more
+    // threads would only wait for a connection, each with its own allocator arena.
+    .worker_max_blocking_threads(settings.db_pool_size as usize + 2)
     .shutdown_timeout(settings.shutdown_timeout);
     if let Some(workers) = settings.workers {
         server = server.workers(usize::from(workers));
