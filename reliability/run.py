@@ -129,9 +129,11 @@ def contract(binary, workdir, examples):
     try:
         token = admin_token(port)
         for who, headers in (("anonymous", []), ("admin", ["-H", f"Authorization: Bearer {token}"])):
+            # One worker: with several, hypothesis sometimes fails inside Python's own parser
+            # (an internal error of the tool, not a finding) when two threads describe a lambda.
             command = [schemathesis, "--config-file", os.path.join(HERE, "schemathesis.toml"), "run",
                        f"{server.base}/openapi.json", "--checks", "all", "--exclude-checks",
-                       "positive_data_acceptance", "-n", str(examples), "--workers", "2", "--no-color",
+                       "positive_data_acceptance", "-n", str(examples), "--workers", "1", "--no-color",
                        "--seed", "20261127", *headers]
             run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
             generated = re.search(r"(\d+) generated", run.stdout)

@@ -1,7 +1,7 @@
 //! The OpenAPI document: metadata, and the problem responses every operation refers to.
 
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::schema::{SchemaType, Type};
+use utoipa::openapi::schema::{ArrayItems, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::{IntoResponses, Modify, OpenApi as _};
@@ -132,5 +132,22 @@ pub fn plain_header_parameters(document: &mut OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// Article lists take `fields=` and then hold only the fields named there, so their items
+/// require none; a full item is still the article schema, whose description says so.
+pub fn sparse_article_list_items(document: &mut OpenApi) {
+    let Some(components) = document.components.as_mut() else { return };
+    let Some(RefOr::T(Schema::Object(list))) = components.schemas.get_mut("ListResponse_ArticleResponse") else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Array(data))) = list.properties.get_mut("data")
+        && let ArrayItems::RefOrSchema(item) = &mut data.items
+        && let RefOr::T(Schema::Object(article)) = item.as_mut()
+    {
+        article.required.clear();
+        article.description =
+            Some("An article as clients see it: every field, or only those named in `fields`.".to_owned());
     }
 }

@@ -203,6 +203,7 @@ fn app_with_spec() -> (
         .service(ops::metrics)
         .split_for_parts();
     openapi::plain_header_parameters(&mut document);
+    openapi::sparse_article_list_items(&mut document);
     (app, document)
 }
 
