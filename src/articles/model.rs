@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::categories::model::{self as categories, CategorySummary};
-use crate::db::schema::articles;
+use crate::db::schema::{articles, categories as category_rows, sources as source_rows};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::on_backend;
@@ -160,21 +160,26 @@ pub enum Audience {
 
 pub(super) type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
 
+/// `$query` (any boxed query over `articles`, joined or not) narrowed to what `$audience`
+/// may see at `$now`.
+macro_rules! visible {
+    ($query:expr, $audience:expr, $now:expr) => {
+        match $audience {
+            Audience::Staff => $query,
+            Audience::Public => $query
+                .filter(articles::status.eq(RELEASED))
+                .filter(articles::published_at.le($now))
+                .filter(articles::expires_at.is_null().or(articles::expires_at.gt($now))),
+        }
+    };
+}
+
 pub(super) fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery {
-    let query = articles::table.into_boxed();
-    match audience {
-        Audience::Staff => query,
-        Audience::Public => query
-            .filter(articles::status.eq(RELEASED))
-            .filter(articles::published_at.le(now))
-            .filter(articles::expires_at.is_null().or(articles::expires_at.gt(now))),
-    }
+    visible!(articles::table.into_boxed(), audience, now)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64, audience: Audience, now: NaiveDateTime) -> Result<Article, ApiError> {
-    let row =
-        visible_to(audience, now).filter(articles::id.eq(id)).select(ArticleRow::as_select()).first(conn).optional()?;
-    one(conn, row)
+    find_one(conn, ArticleKey::Id(id), audience, now)
 }
 
 pub fn find_by_slug(
@@ -183,17 +188,34 @@ pub fn find_by_slug(
     audience: Audience,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
-    let row = visible_to(audience, now)
-        .filter(articles::slug.eq(slug.to_owned()))
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?;
-    one(conn, row)
+    find_one(conn, ArticleKey::Slug(slug.to_owned()), audience, now)
 }
 
-fn one(conn: &mut DbConnection, row: Option<ArticleRow>) -> Result<Article, ApiError> {
-    let row = row.ok_or_else(|| ApiError::not_found("article"))?;
-    Ok(embed(conn, vec![row])?.remove(0))
+enum ArticleKey {
+    Id(i64),
+    Slug(String),
+}
+
+/// One article with its source and category in one query, and its tags in a second: the
+/// read every article page makes.
+fn find_one(
+    conn: &mut DbConnection,
+    key: ArticleKey,
+    audience: Audience,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    let query = articles::table.left_join(source_rows::table).left_join(category_rows::table).into_boxed();
+    let query = match key {
+        ArticleKey::Id(id) => query.filter(articles::id.eq(id)),
+        ArticleKey::Slug(slug) => query.filter(articles::slug.eq(slug)),
+    };
+    let (row, source, category) = visible!(query, audience, now)
+        .select((ArticleRow::as_select(), Option::<Source>::as_select(), Option::<CategorySummary>::as_select()))
+        .first::<(ArticleRow, Option<Source>, Option<CategorySummary>)>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("article"))?;
+    let tags = tags::for_articles(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    Ok(Article { row, source, category, tags })
 }
 
 /// Loads the sources, categories and tags of `rows`: three queries, whatever the count.

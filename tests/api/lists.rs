@@ -436,3 +436,21 @@ async fn a_page_costs_the_same_queries_whatever_its_size() {
     assert_eq!(small, large, "queries for 5 articles: {small}, for 100: {large}");
     assert!(large <= 6, "{large} queries for a page");
 }
+
+#[actix_web::test]
+async fn an_article_page_costs_two_queries() {
+    let app = TestApp::spawn().await;
+    let source = app.create_source("Nguồn").await;
+    let category = app.category("Mục", "muc");
+    let article = app
+        .create_article(json!({"title": "Tin", "status": "published", "source_id": source["id"],
+                               "category_id": category, "tags": ["một", "hai"]}))
+        .await;
+    let before = queries_run(&app).await;
+    let read = app.get(&format!("/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap())).await;
+    let cost = queries_run(&app).await - before;
+    assert_eq!(read.body["source"]["name"], "Nguồn");
+    assert_eq!(read.body["category"]["slug"], "muc");
+    assert_eq!(read.body["tags"].as_array().unwrap().len(), 2);
+    assert_eq!(cost, 2, "the article with its source and category, then its tags");
+}
