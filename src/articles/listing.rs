@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to};
+use super::model::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to, visible_until};
 use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, tags};
 use crate::error::ApiError;
@@ -134,6 +134,14 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
     }
 
+    /// The publication time this cursor stands at, for a cursor of a list by `published_at`.
+    fn published_at(&self) -> Option<NaiveDateTime> {
+        match &self.value {
+            CursorValue::Text(at) => NaiveDateTime::parse_from_str(at, TIME_FORMAT).ok(),
+            _ => None,
+        }
+    }
+
     pub fn decode(text: &str, sort: Sort) -> Result<Self, ApiError> {
         let invalid = || ApiError::field("cursor", "is not a cursor this list gave out");
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
@@ -172,8 +180,9 @@ fn nulls_last(filter: &ListFilter) -> bool {
     filter.audience == Some(Audience::Staff)
 }
 
-fn filtered(filter: &ListFilter, now: NaiveDateTime) -> ArticleQuery {
-    let mut query = visible_to(filter.audience.unwrap_or(Audience::Public), now);
+/// The articles `filter` selects at `now`, published by `until` (`now` or earlier).
+fn filtered(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> ArticleQuery {
+    let mut query = visible_until(filter.audience.unwrap_or(Audience::Public), now, until);
     query = match filter.status {
         None => query,
         Some(Status::Published) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.le(now)),
@@ -228,8 +237,18 @@ pub fn list(
     if let Some(terms) = &filter.search {
         return search(conn, filter, terms, sort, page, with_total, now);
     }
-    let total = if with_total { Some(filtered(filter, now).count().get_result(conn)?) } else { None };
-    let (articles, next_cursor) = page_of(conn, filtered(filter, now), sort, page, nulls_last(filter), with_body)?;
+    let total = if with_total { Some(filtered(filter, now, now).count().get_result(conn)?) } else { None };
+    // Newest first, the page after a cursor holds only articles published before it: that
+    // bound, not now, is where the index scan should start, or a deep page reads every
+    // article above it.
+    let until = match (sort, page) {
+        (Sort::NewestFirst, PageRequest::After { cursor: Some(cursor), .. }) => {
+            cursor.published_at().map_or(now, |at| at.min(now))
+        }
+        _ => now,
+    };
+    let query = filtered(filter, now, until);
+    let (articles, next_cursor) = page_of(conn, query, sort, page, nulls_last(filter), with_body)?;
     Ok(ListResult { articles, total, next_cursor })
 }
 
@@ -433,7 +452,7 @@ fn search(
 ) -> Result<ListResult, ApiError> {
     let ranked = ranked_matches(conn, terms)?;
     let unsearched = ListFilter { search: None, ..filter.clone() };
-    let matching = || filtered(&unsearched, now).filter(articles::id.eq_any(ranked.clone()));
+    let matching = || filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone()));
     if sort != Sort::Relevance {
         let total = if with_total { Some(matching().count().get_result(conn)?) } else { None };
         let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter), true)?;
