@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +32,10 @@ class Server:
     def __init__(self, args, env, port):
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
+        # A process left on the port (by an interrupted run) would be measured instead.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise RuntimeError(f"port {port} is already taken; stop whatever listens there first")
         started = time.monotonic()
         self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.ready_seconds = self.wait_ready(started)
