@@ -114,8 +114,9 @@ def latency(out, percentile):
     return parse_latency(found.group(1)) if found else float("nan")
 
 
-def wrk(url, script, args, seconds, connections):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, script), url]
+def wrk(url, script, args, seconds, connections, timeout_seconds=2):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_seconds}s", "--latency", "-s",
+               os.path.join(HERE, script), url]
     if args:
         command += ["--"] + [str(a) for a in args]
     run = subprocess.run(command, capture_output=True, text=True)
