@@ -295,9 +295,14 @@ static DOCUMENTED_ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = Lazy
         .paths
         .iter()
         .map(|(path, item)| {
-            let operations = [("GET", &item.get), ("PUT", &item.put), ("POST", &item.post)];
-            let more = [("DELETE", &item.delete), ("PATCH", &item.patch)];
-            let methods = operations.into_iter().chain(more).filter(|(_, op)| op.is_some()).map(|(m, _)| m).collect();
+            let operations = [
+                ("GET", &item.get),
+                ("PUT", &item.put),
+                ("POST", &item.post),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ];
+            let methods = operations.into_iter().filter(|(_, op)| op.is_some()).map(|(method, _)| method).collect();
             (ResourceDef::new(path.as_str()), methods)
         })
         .collect()
