@@ -5,6 +5,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-c
 WORKDIR /src
 # Dependencies first, so source edits do not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+# The bundled SQLite's build flags.
+COPY .cargo ./.cargo
 # Stand-ins for every target the manifest names, so the dependencies build (and are
 # cached) before any source is copied.
 RUN mkdir -p src tests/api bench \

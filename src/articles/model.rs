@@ -169,11 +169,18 @@ macro_rules! visible {
     ($query:expr, $audience:expr, $now:expr, $until:expr) => {
         match $audience {
             Audience::Staff => $query,
-            Audience::Public => $query
-                .filter(articles::status.eq(RELEASED))
-                .filter(articles::published_at.le($until))
-                .filter(articles::expires_at.is_null().or(articles::expires_at.gt($now))),
+            Audience::Public => released!($query, $now, $until),
         }
+    };
+}
+
+/// `$query` narrowed to what readers may see at `$now` (published by `$until`).
+macro_rules! released {
+    ($query:expr, $now:expr, $until:expr) => {
+        $query
+            .filter(articles::status.eq(RELEASED))
+            .filter(articles::published_at.le($until))
+            .filter(articles::expires_at.is_null().or(articles::expires_at.gt($now)))
     };
 }
 
@@ -207,24 +214,42 @@ enum ArticleKey {
 }
 
 /// One article with its source and category in one query, and its tags in a second: the
-/// read every article page makes.
+/// read every article page makes. Readers' reads are statically typed queries run on the
+/// backend's own connection, so their prepared statements are found in the cache without
+/// building any SQL; staff reads are rare and share one boxed query.
 fn find_one(
     conn: &mut DbConnection,
     key: ArticleKey,
     audience: Audience,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
-    let query = articles::table.left_join(source_rows::table).left_join(category_rows::table).into_boxed();
-    let query = match key {
-        ArticleKey::Id(id) => query.filter(articles::id.eq(id)),
-        ArticleKey::Slug(slug) => query.filter(articles::slug.eq(slug)),
+    macro_rules! first_joined {
+        ($query:expr, $conn:expr) => {
+            $query
+                .select((
+                    ArticleRow::as_select(),
+                    Option::<Source>::as_select(),
+                    Option::<CategorySummary>::as_select(),
+                ))
+                .first::<(ArticleRow, Option<Source>, Option<CategorySummary>)>($conn)
+                .optional()
+        };
+    }
+    let joined = articles::table.left_join(source_rows::table).left_join(category_rows::table);
+    let found = match (key, audience) {
+        (ArticleKey::Id(id), Audience::Public) => {
+            on_backend!(conn, |c| first_joined!(released!(joined.filter(articles::id.eq(id)), now, now), c))
+        }
+        (ArticleKey::Slug(slug), Audience::Public) => {
+            on_backend!(conn, |c| first_joined!(released!(joined.filter(articles::slug.eq(&slug)), now, now), c))
+        }
+        (ArticleKey::Id(id), Audience::Staff) => first_joined!(joined.filter(articles::id.eq(id)).into_boxed(), conn),
+        (ArticleKey::Slug(slug), Audience::Staff) => {
+            first_joined!(joined.filter(articles::slug.eq(slug)).into_boxed(), conn)
+        }
     };
-    let (row, source, category) = visible!(query, audience, now)
-        .select((ArticleRow::as_select(), Option::<Source>::as_select(), Option::<CategorySummary>::as_select()))
-        .first::<(ArticleRow, Option<Source>, Option<CategorySummary>)>(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("article"))?;
-    let tags = tags::for_articles(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    let (row, source, category) = found?.ok_or_else(|| ApiError::not_found("article"))?;
+    let tags = tags::of_article(conn, row.id)?;
     Ok(Article { row, source, category, tags })
 }
 

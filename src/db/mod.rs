@@ -338,3 +338,32 @@ fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::Text;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds SQLite with these; without them every `LIMIT ?` query
+    /// is compiled again on each run and every allocation takes a global lock.
+    #[test]
+    fn sqlite_is_built_with_the_flags_reads_depend_on() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(options.iter().any(|o| o == wanted), "SQLite lacks {wanted}: {options:?}");
+        }
+    }
+}

@@ -54,15 +54,9 @@ pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<Hash
     if article_ids.is_empty() {
         return Ok(by_article);
     }
-    // One article: a plain equality, whose prepared statement is cached (IN lists are not).
-    let query = match article_ids {
-        [id] => article_tags::table.inner_join(tags::table).filter(article_tags::article_id.eq(*id)).into_boxed(),
-        _ => article_tags::table
-            .inner_join(tags::table)
-            .filter(article_tags::article_id.eq_any(article_ids.to_vec()))
-            .into_boxed(),
-    };
-    let rows: Vec<(i64, Tag)> = query
+    let rows: Vec<(i64, Tag)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(article_ids))
         .order((article_tags::article_id, tags::name))
         .select((article_tags::article_id, Tag::as_select()))
         .load(conn)?;
@@ -70,6 +64,13 @@ pub fn for_articles(conn: &mut DbConnection, article_ids: &[i64]) -> Result<Hash
         by_article.entry(article_id).or_default().push(tag);
     }
     Ok(by_article)
+}
+
+/// The tags of one article, by name. A plain equality in a statically typed query run on
+/// the backend's own connection: its prepared statement is cached (IN lists are not).
+pub fn of_article(conn: &mut DbConnection, article_id: i64) -> Result<Vec<Tag>, ApiError> {
+    let query = article_tags::table.inner_join(tags::table).filter(article_tags::article_id.eq(article_id));
+    Ok(on_backend!(conn, |c| query.order(tags::name).select(Tag::as_select()).load(c))?)
 }
 
 /// Tags in alphabetical order (of their slugs, so Đ sorts with D), with how many
