@@ -144,6 +144,18 @@ impl ConnectionManager {
 
 pub type DbPool = Pool<ConnectionManager>;
 
+/// The one SQLite connection that writes. A statistics flush touches many pages in one
+/// transaction; with the default 2 MB cache they spill to the WAL before the commit and
+/// are written twice, and each multi-row statement keeps its undo journal in a file.
+#[derive(Debug)]
+struct SqliteWriter;
+
+impl r2d2::CustomizeConnection<DbConnection, r2d2::Error> for SqliteWriter {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;").map_err(r2d2::Error::QueryError)
+    }
+}
+
 /// The pools the app uses. SQLite allows one writer at a time, so writes go through a
 /// pool of one connection (they queue in the process instead of failing with "database
 /// is locked") while reads share a larger pool; PostgreSQL uses one pool for both.
@@ -170,7 +182,14 @@ impl Db {
         };
         let read = build(pool_size.max(1))?;
         let write = match target {
-            DatabaseTarget::Sqlite(_) => build(1)?,
+            DatabaseTarget::Sqlite(_) => Pool::builder()
+                .max_size(1)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .test_on_check_out(false)
+                .connection_customizer(Box::new(SqliteWriter))
+                .build(manager.clone())
+                .map_err(|e| format!("cannot open the {} database: {e}", target.backend_name()))?,
             DatabaseTarget::Postgres(_) => read.clone(),
         };
         Ok(Self { read, write, target: target.clone(), queries })

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 
-use super::collector::{Activity, Batch, StatsConfig, VisitorKind};
+use super::collector::{Activity, Batch, StatsConfig, VisitorActivity, VisitorKind};
 use super::periods;
 use crate::articles::model as articles;
 use crate::db::DbConnection;
@@ -35,9 +35,9 @@ pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: 
     let mut counters: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
     let mut breakdown_visits: BTreeMap<(String, &'static str, String), i64> = BTreeMap::new();
 
+    let seen = claim_visitors(conn, &batch.visitors)?;
     for (key, visitor) in &batch.visitors {
-        let seen_before = claim_presence(conn, key, visitor.kind, visitor.activity.last, PresenceOf::Site)?;
-        for start in visitor.activity.starts(seen_before, window) {
+        for start in visitor.activity.starts(seen.get(key).copied(), window) {
             if visitor.kind != VisitorKind::Bot {
                 for period in periods::all_containing(start, tz) {
                     *counters.entry((VISITS, period)).or_default() += 1;
@@ -62,64 +62,102 @@ pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: 
     forget_presence(conn, now - window.max(config.online_window))
 }
 
-enum PresenceOf<'a> {
-    Site,
-    Article(&'a i64),
+/// Visitors (or visitor-article pairs) whose presence one statement claims.
+const CLAIM_CHUNK: usize = 500;
+
+/// Records until when each visitor was seen and returns when each was seen before (absent
+/// when never, or so long ago that it was forgotten): three statements per `CLAIM_CHUNK`
+/// visitors. On PostgreSQL the rows stay locked until the flush commits, so a second
+/// process flushing the same visitor waits and then sees this one's time.
+fn claim_visitors(
+    conn: &mut DbConnection,
+    visitors: &BTreeMap<String, VisitorActivity>,
+) -> Result<HashMap<String, NaiveDateTime>, ApiError> {
+    use stats_presence::{kind, last_seen, visitor_key};
+    let mut seen_before = HashMap::with_capacity(visitors.len());
+    let visitors: Vec<_> = visitors.iter().collect();
+    for chunk in visitors.chunks(CLAIM_CHUNK) {
+        let new_rows: Vec<_> =
+            chunk.iter().map(|(key, v)| (visitor_key.eq(key.as_str()), kind.eq(v.kind.as_str()))).collect();
+        on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
+            .values(&new_rows)
+            .on_conflict(visitor_key)
+            .do_nothing()
+            .execute(c))?;
+        let keys: Vec<&str> = chunk.iter().map(|(key, _)| key.as_str()).collect();
+        let query =
+            stats_presence::table.filter(visitor_key.eq_any(&keys)).order(visitor_key).select((visitor_key, last_seen));
+        let before: HashMap<String, NaiveDateTime> = match conn {
+            DbConnection::Postgres(c) => query.for_update().load::<(String, Option<NaiveDateTime>)>(c)?,
+            DbConnection::Sqlite(c) => query.load(c)?,
+        }
+        .into_iter()
+        .filter_map(|(key, seen)| Some((key, seen?)))
+        .collect();
+        let claimed: Vec<_> = chunk
+            .iter()
+            .map(|(key, v)| {
+                let until = before.get(key.as_str()).map_or(v.activity.last, |b| (*b).max(v.activity.last));
+                (visitor_key.eq(key.as_str()), kind.eq(v.kind.as_str()), last_seen.eq(until))
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
+            .values(&claimed)
+            .on_conflict(visitor_key)
+            .do_update()
+            .set((kind.eq(excluded(kind)), last_seen.eq(excluded(last_seen))))
+            .execute(c))?;
+        seen_before.extend(before);
+    }
+    Ok(seen_before)
 }
 
-/// Records that `key` was seen until `last_seen` and returns when it was seen before.
-/// On PostgreSQL the row stays locked until the flush commits, so a second process
-/// flushing the same visitor waits and then sees this one's time.
-fn claim_presence(
+/// `claim_visitors` for visitors on articles: when each (visitor, article) was seen before.
+fn claim_article_views(
     conn: &mut DbConnection,
-    key: &str,
-    kind: VisitorKind,
-    last_seen: NaiveDateTime,
-    of: PresenceOf<'_>,
-) -> Result<Option<NaiveDateTime>, ApiError> {
-    let before: Option<NaiveDateTime> = match of {
-        PresenceOf::Site => {
-            on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
-                .values((stats_presence::visitor_key.eq(key), stats_presence::kind.eq(kind.as_str())))
-                .on_conflict(stats_presence::visitor_key)
-                .do_nothing()
-                .execute(c))?;
-            let query = stats_presence::table.find(key).select(stats_presence::last_seen);
-            let before: Option<NaiveDateTime> = match conn {
-                DbConnection::Postgres(c) => query.for_update().first(c)?,
-                DbConnection::Sqlite(c) => query.first(c)?,
-            };
-            diesel::update(stats_presence::table.find(key))
-                .set((
-                    stats_presence::last_seen.eq(before.map_or(last_seen, |b: NaiveDateTime| b.max(last_seen))),
-                    stats_presence::kind.eq(kind.as_str()),
-                ))
-                .execute(conn)?;
-            before
+    views: &[(&(String, i64), &Activity)],
+) -> Result<HashMap<(String, i64), NaiveDateTime>, ApiError> {
+    use stats_article_presence::{article_id, last_seen, visitor_key};
+    let mut seen_before = HashMap::with_capacity(views.len());
+    for chunk in views.chunks(CLAIM_CHUNK) {
+        let new_rows: Vec<_> =
+            chunk.iter().map(|((key, id), _)| (visitor_key.eq(key.as_str()), article_id.eq(*id))).collect();
+        on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
+            .values(&new_rows)
+            .on_conflict((visitor_key, article_id))
+            .do_nothing()
+            .execute(c))?;
+        let keys: Vec<&str> = chunk.iter().map(|((key, _), _)| key.as_str()).collect();
+        // Every article these visitors were seen on (a few each; the pairs not in the batch
+        // are never asked for): one look-up per visitor, where also filtering on the
+        // articles would make one per visitor and article.
+        let query = stats_article_presence::table
+            .filter(visitor_key.eq_any(&keys))
+            .order((visitor_key, article_id))
+            .select((visitor_key, article_id, last_seen));
+        let before: HashMap<(String, i64), NaiveDateTime> = match conn {
+            DbConnection::Postgres(c) => query.for_update().load::<(String, i64, Option<NaiveDateTime>)>(c)?,
+            DbConnection::Sqlite(c) => query.load(c)?,
         }
-        PresenceOf::Article(article_id) => {
-            on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
-                .values((
-                    stats_article_presence::visitor_key.eq(key),
-                    stats_article_presence::article_id.eq(article_id)
-                ))
-                .on_conflict((stats_article_presence::visitor_key, stats_article_presence::article_id))
-                .do_nothing()
-                .execute(c))?;
-            let row = stats_article_presence::table.find((key, article_id)).select(stats_article_presence::last_seen);
-            let before: Option<NaiveDateTime> = match conn {
-                DbConnection::Postgres(c) => row.for_update().first(c)?,
-                DbConnection::Sqlite(c) => row.first(c)?,
-            };
-            diesel::update(stats_article_presence::table.find((key, article_id)))
-                .set(
-                    stats_article_presence::last_seen.eq(before.map_or(last_seen, |b: NaiveDateTime| b.max(last_seen))),
-                )
-                .execute(conn)?;
-            before
-        }
-    };
-    Ok(before)
+        .into_iter()
+        .filter_map(|(key, id, seen)| Some(((key, id), seen?)))
+        .collect();
+        let claimed: Vec<_> = chunk
+            .iter()
+            .map(|(pair, activity)| {
+                let until = before.get(*pair).map_or(activity.last, |b| (*b).max(activity.last));
+                (visitor_key.eq(pair.0.as_str()), article_id.eq(pair.1), last_seen.eq(until))
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
+            .values(&claimed)
+            .on_conflict((visitor_key, article_id))
+            .do_update()
+            .set(last_seen.eq(excluded(last_seen)))
+            .execute(c))?;
+        seen_before.extend(before);
+    }
+    Ok(seen_before)
 }
 
 fn add_counter(conn: &mut DbConnection, metric: &str, period: &str, n: i64) -> Result<(), ApiError> {
@@ -175,14 +213,12 @@ fn add_article_views(
     ids.sort_unstable();
     ids.dedup();
     let public = articles::public_ids(conn, &ids, now)?;
+    let views: Vec<_> = views.iter().filter(|((_, article_id), _)| public.contains(article_id)).collect();
+    let seen = claim_article_views(conn, &views)?;
     let mut per_day: BTreeMap<(i64, String), i64> = BTreeMap::new();
-    for ((key, article_id), activity) in views {
-        if !public.contains(article_id) {
-            continue;
-        }
-        let seen_before =
-            claim_presence(conn, key, VisitorKind::Guest, activity.last, PresenceOf::Article(article_id))?;
-        for start in activity.starts(seen_before, config.visit_window) {
+    for (pair, activity) in views {
+        let article_id = &pair.1;
+        for start in activity.starts(seen.get(pair).copied(), config.visit_window) {
             *per_day.entry((*article_id, periods::day(start, config.time_zone))).or_default() += 1;
         }
     }
