@@ -52,6 +52,29 @@ class Server:
             time.sleep(0.002)
         raise RuntimeError(f"server on {self.port} never became ready")
 
+    def reset_peak_rss(self):
+        """Starts a new high-water mark of resident memory (Linux: `5` to clear_refs)."""
+        with open(f"/proc/{self.process.pid}/clear_refs", "w") as refs:
+            refs.write("5")
+
+    def metric(self, name):
+        with urllib.request.urlopen(self.base + "/metrics", timeout=5) as reply:
+            for line in reply.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        return 0.0
+
+    def drain_statistics(self, limit_seconds=300):
+        """Waits until every buffered hit is written: nothing buffered, and the last flush
+        found nothing to write. Returns the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit_seconds:
+            if (self.metric("newsdesk_stats_hit_buffer_depth") == 0
+                    and self.metric("newsdesk_stats_last_flush_hits") == 0):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise RuntimeError(f"server on {self.port} did not write its buffered hits in {limit_seconds} s")
+
     def peak_rss_mib(self):
         with open(f"/proc/{self.process.pid}/status") as status:
             for line in status:
@@ -218,18 +241,24 @@ def scenarios(base, workdir, rows, article_count):
     ]
 
 
-def settle(smoke):
-    """Lets the previous scenario's work drain (statistics flushes of its buffered hits hold
-    the single SQLite writer), so that each scenario starts on an idle server."""
-    time.sleep(0 if smoke else 3)
+def settle(servers, smoke):
+    """Lets the previous scenario's work drain, so that each scenario starts on an idle
+    server: its buffered hits are written (a flush holds the single SQLite writer), and the
+    high-water mark of memory starts again. Returns the seconds the hits took to write."""
+    drain = max(s.drain_statistics() for s in servers)
+    time.sleep(0 if smoke else 2)
+    for s in servers:
+        s.reset_peak_rss()
+    return drain
 
 
 def table(rows, baseline_rps):
-    lines = ["| Scenario | req/s | ratio to baseline | p50 ms | p99 ms | errors |",
-             "|---|---:|---:|---:|---:|---:|"]
-    lines.append(f"| baseline (fixed JSON, same size) | {baseline_rps:,.0f} | 1.00 | | | |")
+    lines = ["| Scenario | req/s | ratio to baseline | p50 ms | p99 ms | errors | peak RSS MiB | hits written after s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines.append(f"| baseline (fixed JSON, same size) | {baseline_rps:,.0f} | 1.00 | | | | | |")
     for name, r in rows:
-        lines.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / baseline_rps:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+        lines.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / baseline_rps:.3f} | {r['p50']:.2f} | {r['p99']:.2f} "
+                     f"| {r['errors']} | {r['rss']:.1f} | {r['drain']:.1f} |")
     return "\n".join(lines)
 
 
@@ -270,13 +299,15 @@ def main():
 
     results = []
     for name, url, script, args in scenarios(server.base, workdir, rows, articles):
-        settle(smoke)
+        settle([server], smoke)
         result = wrk(url, script, args, seconds, connections)
+        result["rss"] = server.peak_rss_mib()
+        result["drain"] = settle([server], smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
         if result["errors"]:
             failures.append(f"sqlite {name}: {result['errors']} errors")
-    sqlite_rss = server.peak_rss_mib()
+    sqlite_rss = max(r["rss"] for _, r in results)
     server.stop()
     report.append(("SQLite", results, baseline_result["rps"], sqlite_rss, server.ready_seconds, seed_seconds, len(document)))
 
@@ -294,16 +325,18 @@ def main():
             pg_rows = article_rows_postgres(pg_url, 10_000)
             pg_results = []
             for name, _, script, args in scenarios("", workdir, pg_rows, articles):
-                settle(smoke)
+                settle(servers, smoke)
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
                 result = wrk_split(urls, script, args, seconds, connections)
+                result["rss"] = max(s.peak_rss_mib() for s in servers)
+                result["drain"] = settle(servers, smoke)
                 log(f"postgres {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
                 pg_results.append((name, result))
                 if result["errors"]:
                     failures.append(f"postgres {name}: {result['errors']} errors")
-            pg_rss = max(s.peak_rss_mib() for s in servers)
+            pg_rss = max(r["rss"] for _, r in pg_results)
             ready = max(s.ready_seconds for s in servers)
             for s in servers:
                 s.stop()
@@ -373,7 +406,9 @@ def render(report, scaling, smoke):
     for title, results, baseline_rps, rss, ready, seed_seconds, size in report:
         out += [f"## {title}", "",
                 f"Seeded in {seed_seconds:.1f} s; start-up to ready on the existing database: {ready * 1000:.0f} ms; "
-                f"peak RSS {rss:.1f} MiB; article response {size} bytes.", "",
+                f"peak RSS {rss:.1f} MiB over all scenarios; article response {size} bytes. Peak RSS per scenario "
+                "is the high-water mark during that scenario alone; \"hits written after\" is how long the server "
+                "took, once the load stopped, to write the hits it had acknowledged.", "",
                 table(results, baseline_rps), ""]
     if scaling:
         out += ["## Scaling (SQLite)", "",
