@@ -241,15 +241,17 @@ def scenarios(base, workdir, rows, article_count):
     ]
 
 
-def settle(servers, smoke):
-    """Lets the previous scenario's work drain, so that each scenario starts on an idle
-    server: its buffered hits are written (a flush holds the single SQLite writer), and the
-    high-water mark of memory starts again. Returns the seconds the hits took to write."""
-    drain = max(s.drain_statistics() for s in servers)
-    time.sleep(0 if smoke else 2)
+def measure(servers, run, smoke):
+    """One scenario on idle servers: `run()` drives the load, then the hits it left buffered
+    are written (a flush holds the single SQLite writer, so the next scenario would wait
+    for it) before the peak memory of the whole is read."""
     for s in servers:
         s.reset_peak_rss()
-    return drain
+    result = run()
+    result["drain"] = max(s.drain_statistics() for s in servers)
+    result["rss"] = max(s.peak_rss_mib() for s in servers)
+    time.sleep(0 if smoke else 2)
+    return result
 
 
 def table(rows, baseline_rps):
@@ -299,10 +301,7 @@ def main():
 
     results = []
     for name, url, script, args in scenarios(server.base, workdir, rows, articles):
-        settle([server], smoke)
-        result = wrk(url, script, args, seconds, connections)
-        result["rss"] = server.peak_rss_mib()
-        result["drain"] = settle([server], smoke)
+        result = measure([server], lambda: wrk(url, script, args, seconds, connections), smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
         if result["errors"]:
@@ -325,13 +324,10 @@ def main():
             pg_rows = article_rows_postgres(pg_url, 10_000)
             pg_results = []
             for name, _, script, args in scenarios("", workdir, pg_rows, articles):
-                settle(servers, smoke)
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
-                result = wrk_split(urls, script, args, seconds, connections)
-                result["rss"] = max(s.peak_rss_mib() for s in servers)
-                result["drain"] = settle(servers, smoke)
+                result = measure(servers, lambda: wrk_split(urls, script, args, seconds, connections), smoke)
                 log(f"postgres {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
                 pg_results.append((name, result))
                 if result["errors"]:
