@@ -1,6 +1,8 @@
 //! HTTP caching of public reads: a weak `ETag` on every successful GET, `304 Not
 //! Modified` for a matching `If-None-Match`, and `Cache-Control`.
 
+use std::fmt::Write;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
@@ -43,12 +45,17 @@ pub async fn finish(
         // A streamed body is left as it is (none of the API's are).
         Err(body) => return Ok(ServiceResponse::new(req, head.set_body(body))),
     };
-    let digest = Sha256::digest(&bytes);
-    let etag = format!("W/\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
     let headers = head.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
+    // Responses from the response cache carry the tag computed when they were kept.
+    let etag = match headers.get(header::ETAG) {
+        Some(kept) => kept.clone(),
+        None => {
+            let computed = etag_of(&bytes);
+            headers.insert(header::ETAG, computed.clone());
+            computed
+        }
+    };
+    let etag = etag.to_str().unwrap_or_default().to_owned();
     if !headers.contains_key(header::CACHE_CONTROL) {
         let policy =
             if request.authenticated { "private, no-cache".to_owned() } else { format!("public, max-age={max_age}") };
@@ -73,59 +80,110 @@ pub async fn finish(
     Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
 }
 
+/// A weak entity tag of a body: part of its SHA-256, in hex.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    let mut tag = String::with_capacity(28);
+    tag.push_str("W/\"");
+    for byte in &digest[..12] {
+        let _ = write!(tag, "{byte:02x}");
+    }
+    tag.push('"');
+    HeaderValue::from_str(&tag).expect("hex digits are a valid header value")
+}
+
 /// Weak comparison (RFC 9110): the tags are equal ignoring `W/`.
 fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
 
-/// Public responses kept in memory for a moment, so that a popular article or the
-/// statistics block is built once per interval instead of once per reader. Writes in
-/// this process clear it; changes made elsewhere show after at most the time to live.
+/// Public responses kept in memory for a moment, so that a popular article, a list page
+/// or the statistics block is built once per interval instead of once per reader. Writes
+/// in this process clear it; changes made elsewhere show after at most the time to live.
 pub struct ResponseCache {
     ttl: std::time::Duration,
-    entries: std::sync::Mutex<std::collections::HashMap<String, CachedResponse>>,
+    entries: std::sync::Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_key: std::collections::HashMap<String, CachedResponse>,
+    bytes: usize,
 }
 
 #[derive(Clone)]
 pub struct CachedResponse {
     stored: std::time::Instant,
     pub body: actix_web::web::Bytes,
-    pub last_modified: Option<String>,
+    /// The headers that belong to the content (`Last-Modified`, `X-Total-Count`, `Link`).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 impl ResponseCache {
-    /// About 10 MB of article responses: enough for the articles being read right now.
-    const MAX_ENTRIES: usize = 2_000;
+    /// Enough for the articles and pages being read right now, and a bound on memory.
+    const MAX_BYTES: usize = 8 * 1024 * 1024;
 
     pub fn new(ttl: std::time::Duration) -> Self {
         Self { ttl, entries: Default::default() }
     }
 
-    pub fn get(&self, key: &str) -> Option<CachedResponse> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(key).filter(|e| e.stored.elapsed() < self.ttl).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn put(&self, key: String, body: actix_web::web::Bytes, last_modified: Option<String>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= Self::MAX_ENTRIES {
+    pub fn get(&self, key: &str) -> Option<CachedResponse> {
+        self.lock().by_key.get(key).filter(|e| e.stored.elapsed() < self.ttl).cloned()
+    }
+
+    pub fn put(&self, key: String, body: actix_web::web::Bytes, mut headers: Vec<(header::HeaderName, HeaderValue)>) {
+        headers.push((header::ETAG, etag_of(&body)));
+        let size = key.len() + body.len();
+        let mut entries = self.lock();
+        if entries.bytes + size > Self::MAX_BYTES {
             let ttl = self.ttl;
-            entries.retain(|_, e| e.stored.elapsed() < ttl);
-            if entries.len() >= Self::MAX_ENTRIES {
-                entries.clear();
+            entries.by_key.retain(|_, e| e.stored.elapsed() < ttl);
+            entries.bytes = entries.by_key.iter().map(|(k, e)| k.len() + e.body.len()).sum();
+            if entries.bytes + size > Self::MAX_BYTES {
+                entries.by_key.clear();
+                entries.bytes = 0;
             }
         }
-        entries.insert(key, CachedResponse { stored: std::time::Instant::now(), body, last_modified });
+        let entry = CachedResponse { stored: std::time::Instant::now(), body, headers };
+        if let Some(replaced) = entries.by_key.insert(key.clone(), entry) {
+            entries.bytes -= key.len() + replaced.body.len();
+        }
+        entries.bytes += size;
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut entries = self.lock();
+        entries.by_key.clear();
+        entries.bytes = 0;
     }
 
     pub fn forget(&self, keys: &[String]) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.lock();
         for key in keys {
-            entries.remove(key);
+            if let Some(removed) = entries.by_key.remove(key) {
+                entries.bytes -= key.len() + removed.body.len();
+            }
+        }
+    }
+
+    /// Keeps a finished JSON response under `key` with the given headers of it, and
+    /// returns it as it was.
+    pub fn keep(&self, key: String, response: HttpResponse, kept: &[header::HeaderName]) -> HttpResponse {
+        let headers: Vec<_> = kept
+            .iter()
+            .filter_map(|name| response.headers().get(name).map(|value| (name.clone(), value.clone())))
+            .collect();
+        let (head, body) = response.into_parts();
+        match body.try_into_bytes() {
+            Ok(bytes) => {
+                self.put(key, bytes.clone(), headers);
+                head.set_body(BoxBody::new(bytes))
+            }
+            Err(body) => head.set_body(body),
         }
     }
 
@@ -138,8 +196,8 @@ impl ResponseCache {
     pub fn respond(entry: CachedResponse) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         response.content_type("application/json");
-        if let Some(modified) = entry.last_modified {
-            response.insert_header((header::LAST_MODIFIED, modified));
+        for header in entry.headers {
+            response.insert_header(header);
         }
         response.body(entry.body)
     }

@@ -277,6 +277,12 @@ pub async fn article_list(
         None => PageRequest::Numbered(paging),
     };
     checks.finish()?;
+    // Readers' list pages are the same for everyone: the home page's newest articles, a
+    // category's page. Searches are left out: their queries rarely repeat.
+    let cache_key = (audience(viewer) == Audience::Public && terms.is_none()).then(|| format!("list:{}", req.uri()));
+    if let Some(entry) = cache_key.as_deref().and_then(|key| state.responses.get(key)) {
+        return Ok(ResponseCache::respond(entry));
+    }
 
     let mut filter = ListFilter {
         audience: Some(audience(viewer)),
@@ -358,8 +364,15 @@ pub async fn article_list(
     {
         response.headers_mut().insert(header::LAST_MODIFIED, value);
     }
-    Ok(response)
+    Ok(match cache_key {
+        Some(key) => state.responses.keep(key, response, &LIST_HEADERS),
+        None => response,
+    })
 }
+
+/// The headers of a list response that describe its content.
+const LIST_HEADERS: [header::HeaderName; 3] =
+    [header::LAST_MODIFIED, header::HeaderName::from_static("x-total-count"), header::LINK];
 
 /// About 200 characters of the title, summary or body around the first match, with
 /// the matching words in `<mark>`.
@@ -489,11 +502,7 @@ async fn public_article(
     }
     let at = now();
     let article = state.db.read_by_key(move |conn| load(conn, at)).await?;
-    let modified = last_modified(article.row.updated_at);
-    let body = serde_json::to_vec(&ArticleResponse::new(article, at).with_url(&state.site))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.responses.put(key, body.clone().into(), Some(modified.clone()));
-    Ok(HttpResponse::Ok().content_type("application/json").insert_header((header::LAST_MODIFIED, modified)).body(body))
+    Ok(state.responses.keep(key, article_response(article, at, state), &[header::LAST_MODIFIED]))
 }
 
 /// An HTTP date (RFC 9110 IMF-fixdate).

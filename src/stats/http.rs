@@ -227,7 +227,7 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         time_zone: config.time_zone.name().to_owned(),
     };
     let body = serde_json::to_vec(&summary).map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.responses.put(key, body.clone().into(), None);
+    state.responses.put(key, body.clone().into(), Vec::new());
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 

@@ -454,3 +454,34 @@ async fn an_article_page_costs_two_queries() {
     assert_eq!(read.body["tags"].as_array().unwrap().len(), 2);
     assert_eq!(cost, 2, "the article with its source and category, then its tags");
 }
+
+#[actix_web::test]
+async fn a_readers_list_page_is_built_once_and_again_after_a_write() {
+    let app = TestApp::spawn().await;
+    app.publish("Tin đầu").await;
+    let path = "/api/v1/articles?per_page=5&fields=id,title";
+    let first = app.get(path).await;
+    assert_eq!(first.status, 200);
+    let before = queries_run(&app).await;
+    let again = app.get(path).await;
+    assert_eq!(queries_run(&app).await - before, 0, "the same page again comes from memory");
+    assert_eq!(again.body, first.body);
+    for header in ["x-total-count", "link", "last-modified", "etag", "cache-control"] {
+        assert!(first.header(header).is_some(), "{header}");
+        assert_eq!(again.header(header), first.header(header), "{header}");
+    }
+
+    app.publish("Tin sau").await;
+    let after_write = app.get(path).await;
+    assert_eq!(titles(&after_write), ["Tin sau", "Tin đầu"]);
+    assert_eq!(after_write.header("x-total-count"), Some("2"));
+
+    let before = queries_run(&app).await;
+    app.get_as_admin(path).await;
+    app.get_as_admin(path).await;
+    assert!(queries_run(&app).await - before >= 2, "staff lists are never taken from the readers' cache");
+    let before = queries_run(&app).await;
+    app.get("/api/v1/articles?per_page=5&q=tin").await;
+    app.get("/api/v1/articles?per_page=5&q=tin").await;
+    assert!(queries_run(&app).await - before >= 2, "searches are not cached");
+}
