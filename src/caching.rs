@@ -100,6 +100,10 @@ fn weak_eq(a: &str, b: &str) -> bool {
 /// Public responses kept in memory for a moment, so that a popular article, a list page
 /// or the statistics block is built once per interval instead of once per reader. Writes
 /// in this process clear it; changes made elsewhere show after at most the time to live.
+///
+/// When an entry goes stale, the first reader to ask rebuilds it while the others are
+/// still given the stale one, so that the readers of a popular page do not all rebuild it
+/// at once the moment it expires.
 pub struct ResponseCache {
     ttl: std::time::Duration,
     entries: std::sync::Mutex<Entries>,
@@ -114,6 +118,13 @@ struct Entries {
 #[derive(Clone)]
 pub struct CachedResponse {
     stored: std::time::Instant,
+    /// What the response was built for besides its key (the statistics clock's second);
+    /// an entry asked for with another version is stale.
+    version: i64,
+    /// Older than it looks: the data under it changed (a statistics flush).
+    expired: bool,
+    /// When a reader set out to rebuild it.
+    rebuilding_since: Option<std::time::Instant>,
     pub body: actix_web::web::Bytes,
     /// The headers that belong to the content (`Last-Modified`, `X-Total-Count`, `Link`).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
@@ -122,6 +133,8 @@ pub struct CachedResponse {
 impl ResponseCache {
     /// Enough for the articles and pages being read right now, and a bound on memory.
     const MAX_BYTES: usize = 8 * 1024 * 1024;
+    /// The oldest entry given out while it is being rebuilt, in time-to-live units.
+    const STALE_LIMIT: u32 = 5;
 
     pub fn new(ttl: std::time::Duration) -> Self {
         Self { ttl, entries: Default::default() }
@@ -131,24 +144,58 @@ impl ResponseCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn get(&self, key: &str) -> Option<CachedResponse> {
-        self.lock().by_key.get(key).filter(|e| e.stored.elapsed() < self.ttl).cloned()
+    /// The entry to answer with, fresh, or stale while another reader rebuilds it. `None`
+    /// tells the caller to build the response and `put` (or `keep`) it.
+    pub fn get(&self, key: &str, version: i64) -> Option<CachedResponse> {
+        let mut entries = self.lock();
+        let entry = entries.by_key.get_mut(key)?;
+        let age = entry.stored.elapsed();
+        if !entry.expired && entry.version == version && age < self.ttl {
+            return Some(entry.clone());
+        }
+        let rebuilding = entry.rebuilding_since.is_some_and(|since| since.elapsed() < self.ttl);
+        if rebuilding && age < self.ttl * Self::STALE_LIMIT {
+            return Some(entry.clone());
+        }
+        entry.rebuilding_since = Some(std::time::Instant::now());
+        None
     }
 
-    pub fn put(&self, key: String, body: actix_web::web::Bytes, mut headers: Vec<(header::HeaderName, HeaderValue)>) {
+    /// Marks every entry stale: it is rebuilt by the next reader, and given to the others
+    /// meanwhile.
+    pub fn expire_all(&self) {
+        for entry in self.lock().by_key.values_mut() {
+            entry.expired = true;
+        }
+    }
+
+    pub fn put(
+        &self,
+        key: String,
+        version: i64,
+        body: actix_web::web::Bytes,
+        mut headers: Vec<(header::HeaderName, HeaderValue)>,
+    ) {
         headers.push((header::ETAG, etag_of(&body)));
         let size = key.len() + body.len();
         let mut entries = self.lock();
         if entries.bytes + size > Self::MAX_BYTES {
             let ttl = self.ttl;
-            entries.by_key.retain(|_, e| e.stored.elapsed() < ttl);
+            entries.by_key.retain(|_, e| !e.expired && e.stored.elapsed() < ttl);
             entries.bytes = entries.by_key.iter().map(|(k, e)| k.len() + e.body.len()).sum();
             if entries.bytes + size > Self::MAX_BYTES {
                 entries.by_key.clear();
                 entries.bytes = 0;
             }
         }
-        let entry = CachedResponse { stored: std::time::Instant::now(), body, headers };
+        let entry = CachedResponse {
+            stored: std::time::Instant::now(),
+            version,
+            expired: false,
+            rebuilding_since: None,
+            body,
+            headers,
+        };
         if let Some(replaced) = entries.by_key.insert(key.clone(), entry) {
             entries.bytes -= key.len() + replaced.body.len();
         }
@@ -170,8 +217,8 @@ impl ResponseCache {
         }
     }
 
-    /// Keeps a finished JSON response under `key` with the given headers of it, and
-    /// returns it as it was.
+    /// Keeps a finished JSON response under `key` (version 0) with the given headers of
+    /// it, and returns it as it was.
     pub fn keep(&self, key: String, response: HttpResponse, kept: &[header::HeaderName]) -> HttpResponse {
         let headers: Vec<_> = kept
             .iter()
@@ -180,7 +227,7 @@ impl ResponseCache {
         let (head, body) = response.into_parts();
         match body.try_into_bytes() {
             Ok(bytes) => {
-                self.put(key, bytes.clone(), headers);
+                self.put(key, 0, bytes.clone(), headers);
                 head.set_body(BoxBody::new(bytes))
             }
             Err(body) => head.set_body(body),
@@ -200,5 +247,42 @@ impl ResponseCache {
             response.insert_header(header);
         }
         response.body(entry.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> ResponseCache {
+        ResponseCache::new(std::time::Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_stale_entry_is_rebuilt_by_one_reader_and_given_to_the_others_meanwhile() {
+        let responses = cache();
+        responses.put("page".into(), 0, "old".into(), Vec::new());
+        assert_eq!(responses.get("page", 0).unwrap().body, "old");
+
+        responses.expire_all();
+        assert!(responses.get("page", 0).is_none(), "the first reader rebuilds");
+        assert_eq!(responses.get("page", 0).unwrap().body, "old", "the others get the stale entry meanwhile");
+        responses.put("page".into(), 0, "new".into(), Vec::new());
+        assert_eq!(responses.get("page", 0).unwrap().body, "new");
+
+        assert!(responses.get("page", 1).is_none(), "another version is stale");
+        assert_eq!(responses.get("page", 1).unwrap().body, "new");
+        assert!(responses.get("other", 0).is_none());
+    }
+
+    #[test]
+    fn entries_carry_their_tag_and_cleared_entries_are_gone() {
+        let responses = cache();
+        responses.put("page".into(), 0, "body".into(), Vec::new());
+        let entry = responses.get("page", 0).unwrap();
+        assert!(entry.headers.iter().any(|(name, value)| name == header::ETAG && value == etag_of(b"body")));
+        responses.clear();
+        assert!(responses.get("page", 0).is_none());
+        assert!(responses.get("page", 0).is_none(), "nothing stale to give out");
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
 use actix_web::dev::{ResourceDef, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::openapi::OpenApi;
@@ -228,6 +228,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));
     let cors_origins = settings.cors_origins.clone();
     let cache_max_age = settings.cache_max_age;
+    let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     let mut server = HttpServer::new(move || {
         let (app, spec) = app_with_spec();
         app.app_data(state.clone())
@@ -263,7 +264,9 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     }
                 }
             })
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+            // The access log is rendered for every request before the level is asked, so
+            // it is left out altogether when info lines would be dropped.
+            .wrap(Condition::new(access_log, Logger::new(r#"%a "%r" %s %b %Dms"#)))
     })
     .client_request_timeout(Duration::from_secs(10))
     .client_disconnect_timeout(Duration::from_secs(5))

@@ -280,7 +280,7 @@ pub async fn article_list(
     // Readers' list pages are the same for everyone: the home page's newest articles, a
     // category's page. Searches are left out: their queries rarely repeat.
     let cache_key = (audience(viewer) == Audience::Public && terms.is_none()).then(|| format!("list:{}", req.uri()));
-    if let Some(entry) = cache_key.as_deref().and_then(|key| state.responses.get(key)) {
+    if let Some(entry) = cache_key.as_deref().and_then(|key| state.responses.get(key, 0)) {
         return Ok(ResponseCache::respond(entry));
     }
 
@@ -497,7 +497,7 @@ async fn public_article(
     key: String,
     load: impl FnOnce(&mut crate::db::DbConnection, NaiveDateTime) -> Result<Article, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(entry) = state.responses.get(&key) {
+    if let Some(entry) = state.responses.get(&key, 0) {
         return Ok(ResponseCache::respond(entry));
     }
     let at = now();

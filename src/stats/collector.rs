@@ -195,7 +195,7 @@ pub struct Collector {
     flushing: Mutex<()>,
     stopped: AtomicBool,
     pub metrics: FlushMetrics,
-    /// Cleared after every flush that wrote hits: summaries and view counts changed.
+    /// Expired after every flush that wrote hits: summaries and view counts changed.
     responses: Arc<crate::caching::ResponseCache>,
 }
 
@@ -249,7 +249,7 @@ impl Collector {
         match written {
             Ok(()) => {
                 if hits > 0 {
-                    self.responses.clear();
+                    self.responses.expire_all();
                 }
                 self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
                 self.metrics.flush_micros_total.fetch_add(micros, Ordering::Relaxed);

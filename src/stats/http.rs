@@ -188,8 +188,9 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = state.stats.config().clone();
     let now = state.stats.clock().now();
     // Every reader's page shows this block: build it once a second at most.
-    let key = format!("stats-summary:{}", now.and_utc().timestamp());
-    if let Some(entry) = state.responses.get(&key) {
+    let key = "stats-summary".to_owned();
+    let second = now.and_utc().timestamp();
+    if let Some(entry) = state.responses.get(&key, second) {
         return Ok(ResponseCache::respond(entry));
     }
     let [_, day, month, year, total] = periods::all_containing(now, config.time_zone);
@@ -227,7 +228,7 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         time_zone: config.time_zone.name().to_owned(),
     };
     let body = serde_json::to_vec(&summary).map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.responses.put(key, body.clone().into(), Vec::new());
+    state.responses.put(key, second, body.clone().into(), Vec::new());
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
