@@ -241,13 +241,18 @@ def scenarios(base, workdir, rows, article_count):
     ]
 
 
-def measure(servers, run, smoke):
-    """One scenario on idle servers: `run()` drives the load, then the hits it left buffered
-    are written (a flush holds the single SQLite writer, so the next scenario would wait
-    for it) before the peak memory of the whole is read."""
+def measure(servers, run, seconds, smoke):
+    """One scenario on idle servers: `run(seconds)` drives the load, after a short warm-up
+    (connections opened, pages in the caches), then the hits it left buffered are written
+    (a flush holds the single SQLite writer, so the next scenario would wait for it)
+    before the peak memory of the whole is read."""
+    if not smoke:
+        run(2)
+        for s in servers:
+            s.drain_statistics()
     for s in servers:
         s.reset_peak_rss()
-    result = run()
+    result = run(seconds)
     result["drain"] = max(s.drain_statistics() for s in servers)
     result["rss"] = max(s.peak_rss_mib() for s in servers)
     time.sleep(0 if smoke else 2)
@@ -301,7 +306,7 @@ def main():
 
     results = []
     for name, url, script, args in scenarios(server.base, workdir, rows, articles):
-        result = measure([server], lambda: wrk(url, script, args, seconds, connections), smoke)
+        result = measure([server], lambda duration: wrk(url, script, args, duration, connections), seconds, smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
         if result["errors"]:
@@ -327,7 +332,8 @@ def main():
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
-                result = measure(servers, lambda: wrk_split(urls, script, args, seconds, connections), smoke)
+                result = measure(servers, lambda duration: wrk_split(urls, script, args, duration, connections), seconds,
+                                 smoke)
                 log(f"postgres {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
                 pg_results.append((name, result))
                 if result["errors"]:
