@@ -52,6 +52,16 @@ pub fn terms(query: &str) -> Vec<String> {
     words
 }
 
+/// How well a folded title matches the search terms: one point for each term that is a
+/// word of the title, as many again when the title holds all of them in order.
+pub fn title_score(folded_title: &str, terms: &[String]) -> usize {
+    let words: Vec<&str> = folded_title.split(' ').collect();
+    let present = terms.iter().filter(|term| words.contains(&term.as_str())).count();
+    let in_order = !terms.is_empty()
+        && words.windows(terms.len()).any(|window| window.iter().zip(terms).all(|(word, term)| word == term));
+    present + if in_order { terms.len() } else { 0 }
+}
+
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
 pub fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
@@ -139,6 +149,18 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_score_by_words_present_and_by_the_words_in_order() {
+        let terms = terms("dân vận khéo");
+        assert_eq!(title_score(&fold("Kết quả “Dân vận khéo” năm 2026"), &terms), 6);
+        assert_eq!(title_score(&fold("Khéo léo trong dân vận"), &terms), 3, "all words, not in order");
+        assert_eq!(title_score(&fold("Người dân vui"), &terms), 1);
+        assert_eq!(title_score(&fold("Vận động"), &terms), 1);
+        assert_eq!(title_score(&fold("Dânvận"), &terms), 0);
+        assert_eq!(title_score("", &terms), 0);
+        assert_eq!(title_score("dan", &[]), 0);
+    }
 
     #[test]
     fn folding_removes_marks_and_maps_d() {

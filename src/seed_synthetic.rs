@@ -233,7 +233,7 @@ pub fn synthetic(
         written += batch.len();
     }
     db.write_blocking(|conn| statistics(conn, stats_days, now, &mut random))?;
-    db.refresh_planner_statistics()?;
+    db.analyze_fully()?;
     Ok(SyntheticReport { articles: written, seconds: started.elapsed().as_secs_f64() })
 }
 

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -398,26 +398,30 @@ fn cursor_after(conn: &mut DbConnection, sort: Sort, last: &ArticleRow) -> Resul
 }
 
 #[derive(QueryableByName)]
-struct Ranked {
+struct Candidate {
     #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = Double)]
-    rank: f64,
+    #[diesel(sql_type = Text)]
+    search_title: String,
 }
 
-/// Ids of articles containing every term, best match first (title matches weigh more).
+/// Ids of articles containing every term, best match first: the more of the words in
+/// the title, and all of them in order there, the better; newest first among equals.
 /// Only the newest `MAX_SEARCH_RESULTS` matches are ranked: for news, recent articles
 /// are the ones worth finding, and it bounds the work of a query that matches most of
-/// the archive.
+/// the archive. Frequency-based ranking (bm25, ts_rank with document frequencies) is
+/// not used: Vietnamese words are syllables that occur in most articles, so their
+/// frequencies say little, and counting them means reading the whole posting list of
+/// every word of the query.
 fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>, ApiError> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ranked: Vec<Ranked> = match conn {
+    let candidates: Vec<Candidate> = match conn {
         DbConnection::Sqlite(c) => {
             let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
             diesel::sql_query(
-                "SELECT rowid AS id, bm25(articles_fts, 10.0, 1.0) AS rank FROM articles_fts \
+                "SELECT rowid AS id, search_title FROM articles_fts \
                  WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
             )
             .bind::<Text, _>(query.join(" "))
@@ -425,18 +429,17 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>,
             .load(c)?
         }
         DbConnection::Postgres(c) => diesel::sql_query(
-            "WITH query AS (SELECT to_tsquery('simple', $1) AS q) \
-             SELECT id, -ts_rank(search_vector, query.q)::float8 AS rank \
-             FROM (SELECT id, search_vector FROM articles, query WHERE search_vector @@ query.q \
-                   ORDER BY id DESC LIMIT $2) AS newest, query",
+            "SELECT id, search_title FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
+             ORDER BY id DESC LIMIT $2",
         )
         .bind::<Text, _>(terms.join(" & "))
         .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
         .load(c)?,
     };
-    // Lower is better on both (bm25 is negative; the PostgreSQL rank is negated).
-    ranked.sort_by(|a, b| a.rank.total_cmp(&b.rank).then(b.id.cmp(&a.id)));
-    Ok(ranked.into_iter().map(|r| r.id).collect())
+    let mut ranked: Vec<(usize, i64)> =
+        candidates.into_iter().map(|c| (crate::search::title_score(&c.search_title, terms), c.id)).collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    Ok(ranked.into_iter().map(|(_, id)| id).collect())
 }
 
 /// Articles containing every term: by relevance (the default with `q`), or in any
