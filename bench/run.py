@@ -292,7 +292,8 @@ def main():
     # A first start creates the admin; the measured start is on an existing database.
     Server([binary], newsdesk_env(sqlite_path, 18080), 18080).stop()
     server = Server([binary], newsdesk_env(sqlite_path, 18080), 18080)
-    rows = article_rows_sqlite(sqlite_path, 10_000)
+    # Random articles across the whole data set: few repeat within the response cache's second.
+    rows = article_rows_sqlite(sqlite_path, articles)
     with urllib.request.urlopen(f"{server.base}/api/v1/articles/{rows[0][0]}") as reply:
         document = reply.read()
     document_path = os.path.join(workdir, "article.json")
@@ -326,7 +327,7 @@ def main():
             pg_seed = seed(binary, pg_url, articles, 3000)
             Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()
             servers = [Server([binary], newsdesk_env(pg_url, port), port) for port in (18082, 18083)]
-            pg_rows = article_rows_postgres(pg_url, 10_000)
+            pg_rows = article_rows_postgres(pg_url, articles)
             pg_results = []
             for name, _, script, args in scenarios("", workdir, pg_rows, articles):
                 urls = [s.base + "/" for s in servers]
@@ -361,7 +362,7 @@ def main():
                 log(f"seeding {count} articles for the scaling table")
                 seed(binary, path, count, body)
             server = Server([binary], newsdesk_env(path, 18084), 18084)
-            sample = article_rows_sqlite(path, 5000)
+            sample = article_rows_sqlite(path, 200_000)
             slugs = write_paths(workdir, f"scale_slugs_{count}.txt", [f"/api/v1/articles/by-slug/{s}" for _, s in sample])
             first = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor="
             deep = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor=" + deep_cursor(server.base, int(count * 0.9))
@@ -370,7 +371,9 @@ def main():
             for label, paths in [("slug", slugs), ("first page", write_paths(workdir, "first.txt", [first])),
                                  ("deep cursor page", write_paths(workdir, "deep.txt", [deep])),
                                  ("search", write_paths(workdir, "search.txt", [search]))]:
-                row[label] = wrk(server.base + "/", "random_path.lua", [paths], max(1, seconds // 2), connections)
+                # The index path, not the response cache: its cost is what must stay flat.
+                row[label] = wrk(server.base + "/", "random_path.lua", [paths, "no-cache"], max(1, seconds // 2),
+                                 connections)
                 log(f"scaling {count} {label}: {row[label]['rps']:,.0f} req/s p99 {row[label]['p99']:.2f} ms")
             row["ready"] = server.ready_seconds
             server.stop()
@@ -414,8 +417,9 @@ def render(report, scaling, smoke):
                 table(results, baseline_rps), ""]
     if scaling:
         out += ["## Scaling (SQLite)", "",
-                "The same requests at growing sizes (1M articles with 300-byte bodies). Flat is the goal: every "
-                "request is an index look-up, whatever the number of articles.", "",
+                "The same requests at growing sizes (1M articles with 300-byte bodies), sent with `Cache-Control: "
+                "no-cache` so that the server's response cache is passed over. Flat is the goal: every request is "
+                "an index look-up, whatever the number of articles.", "",
                 "| articles | by slug req/s | p99 ms | first page req/s | deep cursor page (90%) req/s | p99 ms | search req/s | p99 ms | ready ms |",
                 "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for row in scaling:

@@ -92,6 +92,16 @@ fn etag_of(body: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&tag).expect("hex digits are a valid header value")
 }
 
+/// Whether the client asked for a response not taken from a cache (RFC 9111 `no-cache`):
+/// the server's response cache is passed over, and refilled with the fresh answer.
+pub fn wants_fresh(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::CACHE_CONTROL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|directive| directive.trim().eq_ignore_ascii_case("no-cache"))
+}
+
 /// Weak comparison (RFC 9110): the tags are equal ignoring `W/`.
 fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")

@@ -11,7 +11,7 @@ use super::input::{ArticleInput, ArticlePatch, CoverImage, stored_cover};
 use super::listing::{self, Cursor, ListFilter, PageRequest, Sort};
 use super::model::{self, Article, Audience, Status};
 use crate::auth::{Permission, Principal, Viewer};
-use crate::caching::ResponseCache;
+use crate::caching::{self, ResponseCache};
 use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
@@ -280,7 +280,8 @@ pub async fn article_list(
     // Readers' list pages are the same for everyone: the home page's newest articles, a
     // category's page. Searches are left out: their queries rarely repeat.
     let cache_key = (audience(viewer) == Audience::Public && terms.is_none()).then(|| format!("list:{}", req.uri()));
-    if let Some(entry) = cache_key.as_deref().and_then(|key| state.responses.get(key, 0)) {
+    let cached = cache_key.as_deref().filter(|_| !caching::wants_fresh(req));
+    if let Some(entry) = cached.and_then(|key| state.responses.get(key, 0)) {
         return Ok(ResponseCache::respond(entry));
     }
 
@@ -468,6 +469,7 @@ pub async fn get_article_by_slug(
     state: Data<AppState>,
     viewer: Viewer,
     slug: Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     if !slug::is_valid_slug(&slug) {
@@ -476,7 +478,7 @@ pub async fn get_article_by_slug(
     let audience = audience(&viewer);
     if audience == Audience::Public {
         let key = ResponseCache::article_keys(0, &slug)[1].clone();
-        return public_article(&state, key, move |conn, at| model::find_by_slug(conn, &slug, audience, at)).await;
+        return public_article(&state, &req, key, move |conn, at| model::find_by_slug(conn, &slug, audience, at)).await;
     }
     let at = now();
     let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
@@ -494,10 +496,13 @@ fn article_response(article: Article, at: NaiveDateTime, state: &AppState) -> Ht
 /// A public article read, answered from the response cache when it is fresh there.
 async fn public_article(
     state: &AppState,
+    req: &HttpRequest,
     key: String,
     load: impl FnOnce(&mut crate::db::DbConnection, NaiveDateTime) -> Result<Article, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(entry) = state.responses.get(&key, 0) {
+    if !caching::wants_fresh(req)
+        && let Some(entry) = state.responses.get(&key, 0)
+    {
         return Ok(ResponseCache::respond(entry));
     }
     let at = now();
@@ -518,12 +523,17 @@ pub fn last_modified(at: NaiveDateTime) -> String {
     responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, Unauthorized, NotFound, Unavailable)
 )]
 #[get("/articles/{id}")]
-pub async fn get_article(state: Data<AppState>, viewer: Viewer, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_article(
+    state: Data<AppState>,
+    viewer: Viewer,
+    id: Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let audience = audience(&viewer);
     if audience == Audience::Public {
         let key = ResponseCache::article_keys(id, "")[0].clone();
-        return public_article(&state, key, move |conn, at| model::find(conn, id, audience, at)).await;
+        return public_article(&state, &req, key, move |conn, at| model::find(conn, id, audience, at)).await;
     }
     let at = now();
     let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;

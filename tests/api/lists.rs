@@ -471,6 +471,12 @@ async fn a_readers_list_page_is_built_once_and_again_after_a_write() {
         assert_eq!(again.header(header), first.header(header), "{header}");
     }
 
+    let before = queries_run(&app).await;
+    let fresh = app.send(app.client.get(app.url(path)).header("Cache-Control", "no-cache")).await;
+    assert_eq!(fresh.status, 200);
+    assert_eq!(fresh.body, first.body);
+    assert!(queries_run(&app).await - before > 0, "Cache-Control: no-cache passes over the server's cache");
+
     app.publish("Tin sau").await;
     let after_write = app.get(path).await;
     assert_eq!(titles(&after_write), ["Tin sau", "Tin đầu"]);
