@@ -7,6 +7,8 @@ use diesel::result::DatabaseErrorKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod responses;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.

@@ -25,6 +25,7 @@ pub mod seed_synthetic;
 pub mod slug;
 pub mod sources;
 pub mod startup;
+pub mod state;
 pub mod stats;
 pub mod tags;
 pub mod users;

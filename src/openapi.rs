@@ -1,10 +1,10 @@
-//! The OpenAPI document: metadata, and the problem responses every operation refers to.
+//! The OpenAPI document: metadata, the security scheme, and the passes over the collected routes.
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{ArrayItems, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr, Schema};
-use utoipa::{IntoResponses, Modify, OpenApi as _};
+use utoipa::{Modify, OpenApi as _};
 
 use crate::error::Problem;
 
@@ -68,54 +68,6 @@ impl Modify for BearerAuth {
 pub fn base() -> OpenApi {
     ApiDoc::openapi()
 }
-
-/// The input is malformed JSON, has wrong types or unknown fields, or fails validation.
-#[derive(IntoResponses)]
-#[response(status = 400, content_type = "application/problem+json")]
-pub struct BadRequest(#[allow(dead_code)] Problem);
-
-/// No valid credentials: send `Authorization: Bearer <token>` (an access token from
-/// `/api/v1/auth/login` or an API token).
-#[derive(IntoResponses)]
-#[response(status = 401, content_type = "application/problem+json",
-           headers(("WWW-Authenticate" = String, description = "The Bearer challenge")))]
-pub struct Unauthorized(#[allow(dead_code)] Problem);
-
-/// The credentials are valid but do not allow this.
-#[derive(IntoResponses)]
-#[response(status = 403, content_type = "application/problem+json")]
-pub struct Forbidden(#[allow(dead_code)] Problem);
-
-/// Too many attempts; wait as long as `Retry-After` says.
-#[derive(IntoResponses)]
-#[response(status = 429, content_type = "application/problem+json",
-           headers(("Retry-After" = u64, description = "Seconds to wait")))]
-pub struct TooManyRequests(#[allow(dead_code)] Problem);
-
-/// No such resource (or it is not visible to the caller).
-#[derive(IntoResponses)]
-#[response(status = 404, content_type = "application/problem+json")]
-pub struct NotFound(#[allow(dead_code)] Problem);
-
-/// The request conflicts with the current state (a unique value is taken, or the resource is in use).
-#[derive(IntoResponses)]
-#[response(status = 409, content_type = "application/problem+json")]
-pub struct Conflict(#[allow(dead_code)] Problem);
-
-/// The request body is larger than the configured limit.
-#[derive(IntoResponses)]
-#[response(status = 413, content_type = "application/problem+json")]
-pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
-
-/// The request body is not JSON.
-#[derive(IntoResponses)]
-#[response(status = 415, content_type = "application/problem+json")]
-pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
-
-/// The database is unreachable or saturated; retry later.
-#[derive(IntoResponses)]
-#[response(status = 503, content_type = "application/problem+json")]
-pub struct Unavailable(#[allow(dead_code)] Problem);
 
 /// Header values are text, never JSON null: an optional header is one that may be absent,
 /// so its schema is a plain string (a client generator would otherwise send `null`).

@@ -18,44 +18,15 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::tokens::{JwtKeys, random_secret};
 use crate::caching::{self, CacheRequest, ResponseCache};
 use crate::clock::Clock;
-use crate::config::{Settings, SiteUrls};
+use crate::config::Settings;
 use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config, query_config};
-use crate::metrics::HttpMetrics;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
+use crate::state::AppState;
 use crate::stats::collector::{Collector, StatsConfig};
 use crate::{api_tokens, articles, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-    pub keys: Arc<JwtKeys>,
-    /// Key of the hashes that stand for client addresses.
-    pub address_secret: Arc<str>,
-    pub rating_limiter: Arc<RateLimiter>,
-    /// The hit buffer and its flusher.
-    pub stats: Arc<Collector>,
-    pub http_metrics: Arc<HttpMetrics>,
-    /// How links to the portal are made.
-    pub site: Arc<SiteUrls>,
-    /// Article list totals, shared by the workers.
-    pub list_counts: Arc<CountCache>,
-    /// Anonymous reads of single articles and of the statistics block.
-    pub responses: Arc<ResponseCache>,
-}
-
-impl AppState {
-    /// Articles, their taxonomy or their ratings changed in this process: forget the
-    /// list totals and cached responses that may show the old state.
-    pub fn content_changed(&self) {
-        self.list_counts.clear();
-        self.responses.clear();
-    }
-}
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.

@@ -11,12 +11,12 @@ use super::model::{self, ApiToken};
 use crate::auth::{Permission, Principal, Scope};
 use crate::db::now;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::ApiJson;
 use crate::pagination::{ListResponse, PageQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
 /// An API token, without its secret.

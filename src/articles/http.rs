@@ -15,14 +15,14 @@ use crate::caching::{self, ResponseCache};
 use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::ApiJson;
 use crate::pagination::{ListResponse, Paging};
 use crate::search;
 use crate::slug;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tags::model as tags;
 use crate::validation::{Checks, Lines};
 

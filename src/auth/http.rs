@@ -12,11 +12,11 @@ use super::{Principal, password};
 use crate::client;
 use crate::db::{DbConnection, now};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::startup::AppState;
+use crate::extract::ApiJson;
+use crate::state::AppState;
 use crate::users::http::{UserResponse, check_password, is_valid_username};
 use crate::users::model::{self as users, User, UserChanges};
 use crate::validation::Checks;

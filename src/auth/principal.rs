@@ -13,7 +13,7 @@ use super::tokens::API_TOKEN_PREFIX;
 use crate::api_tokens::model as api_tokens;
 use crate::db::now;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::model as users;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -12,13 +12,13 @@ use crate::articles::http::{ArticleListQuery, ArticleResponse, ListScope, articl
 use crate::auth::{Permission, Principal, Viewer};
 use crate::db::now;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, nullable};
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::{ApiJson, nullable};
 use crate::pagination::ListResponse;
 use crate::slug;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,10 +11,10 @@ use crate::articles::model::{Article, Audience};
 use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
-use crate::openapi::{BadRequest, NotFound, Unavailable};
+use crate::error::responses::{BadRequest, NotFound, Unavailable};
 use crate::pagination::Paging;
 use crate::slug;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Articles per feed.
 const FEED_LENGTH: i64 = 50;

@@ -15,12 +15,12 @@ use crate::caching::ResponseCache;
 use crate::client;
 use crate::db::now;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::ApiJson;
 use crate::pagination::{ListResponse, Paging};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::Checks;
 
 #[derive(Debug, Deserialize, ToSchema)]

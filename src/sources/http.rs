@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 use super::model::{self, SourceFields, SourceWithCount};
 use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, nullable};
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::{ApiJson, nullable};
 use crate::pagination::{ListResponse, PageQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
 const MAX_NAME: usize = 200;

@@ -15,9 +15,11 @@ use crate::auth::{Permission, Principal};
 use crate::caching::ResponseCache;
 use crate::client;
 use crate::error::ApiError;
+use crate::error::responses::{
+    BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+};
 use crate::extract::ApiJson;
-use crate::openapi::{BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines, MAX_URL_LENGTH};
 
 /// The most points one series answer holds.

@@ -10,13 +10,13 @@ use super::model::{self, Tag, TagName};
 use crate::articles::http::{ArticleListQuery, ArticleResponse, ListScope, article_list};
 use crate::auth::{Permission, Principal, Viewer};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::ApiJson;
 use crate::pagination::{ListResponse, PageQuery};
 use crate::slug;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
 #[derive(Debug, Serialize, ToSchema)]

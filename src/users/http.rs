@@ -11,12 +11,12 @@ use super::model::{self, NewUser, User, UserChanges};
 use crate::auth::{Permission, Principal, Role, password};
 use crate::db::now;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, nullable};
-use crate::openapi::{
+use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
+use crate::extract::{ApiJson, nullable};
 use crate::pagination::{ListResponse, PageQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
 /// A staff account.

@@ -1,0 +1,42 @@
+//! What handlers share: the database, settings, keys, caches and the statistics collector.
+//! Built once by `startup::prepare`; every handler reaches it through `Data<AppState>`.
+
+use std::sync::Arc;
+
+use crate::auth::tokens::JwtKeys;
+use crate::caching::ResponseCache;
+use crate::config::{Settings, SiteUrls};
+use crate::db::Db;
+use crate::metrics::HttpMetrics;
+use crate::pagination::CountCache;
+use crate::ratelimit::RateLimiter;
+use crate::stats::collector::Collector;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<JwtKeys>,
+    /// Key of the hashes that stand for client addresses.
+    pub address_secret: Arc<str>,
+    pub rating_limiter: Arc<RateLimiter>,
+    /// The hit buffer and its flusher.
+    pub stats: Arc<Collector>,
+    pub http_metrics: Arc<HttpMetrics>,
+    /// How links to the portal are made.
+    pub site: Arc<SiteUrls>,
+    /// Article list totals, shared by the workers.
+    pub list_counts: Arc<CountCache>,
+    /// Anonymous reads of single articles and of the statistics block.
+    pub responses: Arc<ResponseCache>,
+}
+
+impl AppState {
+    /// Articles, their taxonomy or their ratings changed in this process: forget the
+    /// list totals and cached responses that may show the old state.
+    pub fn content_changed(&self) {
+        self.list_counts.clear();
+        self.responses.clear();
+    }
+}
