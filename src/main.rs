@@ -10,7 +10,7 @@ use newsdesk::auth::{Role, Scope};
 use newsdesk::config::Settings;
 use newsdesk::db::{Db, now};
 use newsdesk::error::ApiError;
-use newsdesk::users::http::{check_password, check_username};
+use newsdesk::users::account::{check_password, check_username};
 use newsdesk::users::model as users;
 use newsdesk::validation::{Checks, Lines};
 use newsdesk::{seed, startup};

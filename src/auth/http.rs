@@ -17,7 +17,7 @@ use crate::error::responses::{
 };
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::users::http::{UserResponse, check_password, is_valid_username};
+use crate::users::account::{UserResponse, check_password, is_valid_username};
 use crate::users::model::{self as users, User, UserChanges};
 use crate::validation::Checks;
 
