@@ -32,9 +32,9 @@ use crate::error::Problem;
     // Enums used only in query or path parameters: the route collection does not add them.
     components(schemas(
         Problem,
-        crate::articles::listing::Sort,
-        crate::articles::http::TopBy,
-        crate::articles::http::TopPeriod,
+        crate::articles::model::list::Sort,
+        crate::articles::read::TopBy,
+        crate::articles::read::TopPeriod,
         crate::stats::http::Metric,
         crate::stats::periods::Granularity,
         crate::feeds::http::Format

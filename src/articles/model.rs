@@ -1,6 +1,8 @@
 //! Rows and queries of the `articles` table, with the sources, categories and tags
 //! embedded in article responses.
 
+pub mod list;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

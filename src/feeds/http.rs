@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::xml::{self, Channel};
-use crate::articles::listing::{self, ListFilter, PageRequest, Sort};
+use crate::articles::model::list::{self as listing, ListFilter, PageRequest, Sort};
 use crate::articles::model::{Article, Audience};
 use crate::categories::model as categories;
 use crate::db::now;

@@ -48,7 +48,7 @@ pub struct RatingSummary {
 
 impl From<Summary> for RatingSummary {
     fn from(s: Summary) -> Self {
-        let aggregate = crate::articles::http::RatingAggregate::new(s.total_points, s.count);
+        let aggregate = crate::articles::response::RatingAggregate::new(s.total_points, s.count);
         Self {
             total_points: s.total_points,
             count: s.count,

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{self, Tag, TagName};
-use crate::articles::http::{ArticleListQuery, ArticleResponse, ListScope, article_list};
+use crate::articles::list::{ArticleListQuery, ListScope, article_list};
+use crate::articles::response::ArticleResponse;
 use crate::auth::{Permission, Principal, Viewer};
 use crate::error::ApiError;
 use crate::error::responses::{

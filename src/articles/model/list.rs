@@ -1,5 +1,5 @@
 //! The queries behind article lists: filters, sorts, page numbers and keyset cursors,
-//! full-text search and related articles. Part of the articles model.
+//! full-text search and related articles.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to, visible_until};
+use super::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to, visible_until};
 use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, tags};
 use crate::error::ApiError;

@@ -1,0 +1,133 @@
+//! Articles as clients see them: the response shape with its embedded source, category,
+//! tags and rating, shared by every handler that returns articles.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::input::{CoverImage, stored_cover};
+use super::model::{Article, Status};
+
+/// The source an article cites, embedded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceEmbed {
+    pub id: i64,
+    pub name: String,
+    pub url: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+/// The category an article is filed under, embedded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryEmbed {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagEmbed {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+/// Readers' ratings in short: "Tổng số điểm ... trong ... đánh giá".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingAggregate {
+    /// Sum of all scores.
+    pub total_points: i64,
+    /// Number of ratings.
+    pub count: i64,
+    /// Mean score rounded to one decimal; null when there are no ratings.
+    pub average: Option<f64>,
+}
+
+impl RatingAggregate {
+    pub fn new(total_points: i64, count: i64) -> Self {
+        Self {
+            total_points,
+            count,
+            average: (count > 0).then(|| (total_points as f64 / count as f64 * 10.0).round() / 10.0),
+        }
+    }
+}
+
+/// An article as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleResponse {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Sanitized HTML, safe to render.
+    pub body_html: String,
+    pub cover_image: Option<CoverImage>,
+    pub author: Option<String>,
+    pub source_id: Option<i64>,
+    pub source: Option<SourceEmbed>,
+    pub source_url: Option<String>,
+    pub category_id: Option<i64>,
+    pub category: Option<CategoryEmbed>,
+    pub tags: Vec<TagEmbed>,
+    /// The status now: a published article whose time has not come reads `scheduled`.
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub allow_rating: bool,
+    pub view_count: i64,
+    pub rating: RatingAggregate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The user who created the article, when known.
+    pub created_by: Option<i64>,
+    /// The article's page on the site (`NEWSDESK_SITE_URL` + `NEWSDESK_ARTICLE_PATH`).
+    pub url: String,
+    /// In search results: the matching words in context, HTML-escaped, matches in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+impl ArticleResponse {
+    pub fn new(article: Article, now: NaiveDateTime) -> Self {
+        let cover_image = stored_cover(&article);
+        let Article { row, source, category, tags } = article;
+        Self {
+            status: row.effective_status(now),
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body_html: row.body_html,
+            cover_image,
+            author: row.author,
+            source_id: row.source_id,
+            source: source.map(|s| SourceEmbed { id: s.id, name: s.name, url: s.url, logo_url: s.logo_url }),
+            source_url: row.source_url,
+            category_id: row.category_id,
+            category: category.map(|c| CategoryEmbed { id: c.id, name: c.name, slug: c.slug }),
+            tags: tags.into_iter().map(|t| TagEmbed { id: t.id, name: t.name, slug: t.slug }).collect(),
+            published_at: row.published_at.map(|t| t.and_utc()),
+            expires_at: row.expires_at.map(|t| t.and_utc()),
+            allow_rating: row.allow_rating,
+            view_count: row.view_count,
+            rating: RatingAggregate::new(row.rating_total, row.rating_count),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            created_by: row.created_by,
+            url: String::new(),
+            snippet: None,
+        }
+    }
+
+    /// Sets `url` from the site's address and article path template.
+    pub fn with_url(mut self, site: &crate::config::SiteUrls) -> Self {
+        self.url = site.article_url(&self.slug);
+        self
+    }
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate).
+pub fn last_modified(at: NaiveDateTime) -> String {
+    at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
