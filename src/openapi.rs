@@ -35,7 +35,7 @@ use crate::error::Problem;
         crate::articles::model::list::Sort,
         crate::articles::read::TopBy,
         crate::articles::read::TopPeriod,
-        crate::stats::http::Metric,
+        crate::stats::model::Metric,
         crate::stats::periods::Granularity,
         crate::feeds::http::Format
     )),

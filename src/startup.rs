@@ -25,7 +25,8 @@ use crate::extract::{BodyLimit, path_config, query_config};
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
-use crate::stats::collector::{Collector, StatsConfig};
+use crate::stats::batch::StatsConfig;
+use crate::stats::collector::Collector;
 use crate::{api_tokens, articles, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance

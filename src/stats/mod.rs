@@ -3,22 +3,26 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod batch;
 pub mod classify;
 pub mod collector;
-pub mod http;
+pub mod counters;
+pub mod hits;
 pub mod model;
 pub mod periods;
+pub mod reports;
+pub mod summary;
 
 /// The routes of this domain, each registered with `.service` so that it is in the
 /// OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
     // The hit path is the hottest write: first.
-    cfg.service(http::record_hit)
-        .service(http::summary)
-        .service(http::series)
-        .service(http::breakdown)
-        .service(http::list_counters)
-        .service(http::get_counter)
-        .service(http::set_counter)
-        .service(http::purge);
+    cfg.service(hits::record_hit)
+        .service(summary::summary)
+        .service(reports::series)
+        .service(reports::breakdown)
+        .service(counters::list_counters)
+        .service(counters::get_counter)
+        .service(counters::set_counter)
+        .service(counters::purge);
 }

@@ -11,8 +11,10 @@ use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::collector::{Activity, Batch, StatsConfig, VisitorActivity, VisitorKind};
+use super::batch::{Activity, Batch, StatsConfig, VisitorActivity, VisitorKind};
 use super::periods;
 use crate::articles::model as articles;
 use crate::db::DbConnection;
@@ -24,6 +26,22 @@ use crate::on_backend;
 
 pub const VISITS: &str = "visits";
 pub const PAGE_VIEWS: &str = "page_views";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Visits,
+    PageViews,
+}
+
+impl Metric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visits => VISITS,
+            Self::PageViews => PAGE_VIEWS,
+        }
+    }
+}
 
 /// Hour periods (`2026-11-27T14`) in `LIKE` syntax; nothing else has that length.
 const HOUR_PATTERN: &str = "____-__-__T__";

@@ -1,0 +1,132 @@
+//! `POST /api/v1/stats/hits`: a frontend reports a page view; it is classified, keyed and
+//! handed to the collector, never waiting on the database.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::batch::{Hit, VisitorKind};
+use super::classify::{self, Agent};
+use super::periods;
+use crate::client;
+use crate::error::ApiError;
+use crate::error::responses::{BadRequest, PayloadTooLarge, UnsupportedMediaType};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::validation::{Checks, Lines, MAX_URL_LENGTH};
+
+/// One page view reported by a frontend.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HitInput {
+    /// The page's path, starting with `/`.
+    #[schema(
+        example = "/tin-tuc/ket-qua-thuc-hien-phong-trao-thi-dua-dan-van-kheo",
+        pattern = "^/\\S*$",
+        max_length = 2048
+    )]
+    pub path: String,
+    /// The article shown, for article pages.
+    #[schema(minimum = 1)]
+    pub article_id: Option<i64>,
+    /// The page the reader came from (absolute http or https URL).
+    #[schema(max_length = 2048, pattern = "^\\s*([Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#].*)?$")]
+    pub referrer: Option<String>,
+    /// The frontend's anonymous visitor id (or send `X-Visitor-Id`).
+    #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
+    pub visitor_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HitAccepted {
+    #[schema(example = "accepted")]
+    pub status: &'static str,
+}
+
+/// Record a page view (public). It is counted in memory and written within a second;
+/// the answer never waits for the database.
+#[utoipa::path(
+    tag = "stats",
+    params(("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")),
+    request_body = HitInput,
+    responses((status = 202, description = "Recorded", body = HitAccepted),
+              BadRequest, PayloadTooLarge, UnsupportedMediaType)
+)]
+#[post("/stats/hits")]
+pub async fn record_hit(
+    state: Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<HitInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.0;
+    let mut checks = Checks::new();
+    let path = checks.text("path", &input.path, MAX_URL_LENGTH, Lines::Single);
+    if !path.starts_with('/') || path.contains(char::is_whitespace) {
+        checks.error("path", "must be a path starting with / and without spaces");
+    }
+    let referrer = checks.optional_url("referrer", input.referrer.as_deref());
+    if input.article_id.is_some_and(|id| id <= 0) {
+        checks.error("article_id", "must be a positive id");
+    }
+    checks.finish()?;
+    let visitor_id = client::visitor_id(&req, input.visitor_id.as_deref())?;
+
+    let collector = &state.stats;
+    let at = collector.clock().now();
+    let user_agent = client::user_agent(&req);
+    let ip = client::client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
+    // The key's salt changes every local day, so a key cannot be followed across days.
+    let day = periods::day(at, collector.config().time_zone);
+    let salt = client::keyed_hash(&state.address_secret, &["visitor salt", &day]);
+    let visitor_key = match visitor_id {
+        Some(id) => client::keyed_hash(&salt, &["visitor", id]),
+        None => client::keyed_hash(&salt, &["client", &ip, user_agent]),
+    };
+    let (kind, dimensions) = match classify::classify(user_agent) {
+        Agent::Bot { name } => (VisitorKind::Bot, vec![("bot", name)]),
+        Agent::Browser { browser, os } => {
+            let kind = if is_member(&req, &state) { VisitorKind::Member } else { VisitorKind::Guest };
+            let referrer_host = referrer
+                .as_deref()
+                .and_then(|r| url::Url::parse(r).ok())
+                .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_owned()))
+                .unwrap_or_else(|| "(direct)".to_owned());
+            let dims = vec![
+                ("browser", browser),
+                ("os", os),
+                ("referrer_host", referrer_host),
+                ("country", country(&req, &state)),
+            ];
+            (kind, dims)
+        }
+    };
+    collector.record(Hit { at, visitor_key, kind, dimensions, article_id: input.article_id });
+    Ok(HttpResponse::Accepted().json(HitAccepted { status: "accepted" }))
+}
+
+/// A reader signed in on the portal: the frontend forwards their access token. Only the
+/// signature and expiry are checked here, so the hit path stays off the database.
+fn is_member(req: &HttpRequest, state: &AppState) -> bool {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| state.keys.verify(token.trim()).is_ok())
+}
+
+/// The country a trusted proxy reports, as an ISO 3166 code; `unknown` otherwise.
+fn country(req: &HttpRequest, state: &AppState) -> String {
+    let from_trusted_proxy =
+        req.peer_addr().is_some_and(|peer| state.settings.trusted_proxies.iter().any(|net| net.contains(&peer.ip())));
+    state
+        .settings
+        .country_header
+        .as_deref()
+        .filter(|_| from_trusted_proxy)
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_uppercase())
+        .filter(|code| code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) && code != "XX")
+        .unwrap_or_else(|| classify::UNKNOWN.to_owned())
+}
