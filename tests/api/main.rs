@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod errors;
 mod helpers;
+mod layout;
 mod lists;
 mod openapi;
 mod ops;
