@@ -130,6 +130,36 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub cache_max_age: u32,
 
+    /// Revisions kept per article; older ones are pruned by the write that goes past it.
+    #[arg(long, env = "NEWSDESK_REVISIONS_KEEP", value_name = "NEWSDESK_REVISIONS_KEEP", default_value_t = 100,
+          value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub revisions_keep: i64,
+
+    /// Whether writes to articles, sources and categories must send `If-Match` (428 without).
+    #[arg(long, env = "NEWSDESK_REQUIRE_IF_MATCH", value_name = "NEWSDESK_REQUIRE_IF_MATCH", default_value_t = false,
+          action = clap::ArgAction::Set)]
+    pub require_if_match: bool,
+
+    /// Days an article stays in the trash before it is removed for good.
+    #[arg(long, env = "NEWSDESK_TRASH_DAYS", value_name = "NEWSDESK_TRASH_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    pub trash_days: i64,
+
+    /// Days audit log entries are kept.
+    #[arg(long, env = "NEWSDESK_AUDIT_DAYS", value_name = "NEWSDESK_AUDIT_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    pub audit_days: i64,
+
+    /// Where a frontend shows a draft preview: a URL template with `{id}`, `{slug}` and
+    /// `{token}` (e.g. `https://portal.vn/api/draft?slug={slug}&token={token}`).
+    #[arg(long, env = "NEWSDESK_PREVIEW_URL", value_name = "NEWSDESK_PREVIEW_URL", value_parser = parse_preview_url)]
+    pub preview_url: Option<String>,
+
+    /// Milliseconds between sweeps of the trash and of old audit entries.
+    #[arg(long, env = "NEWSDESK_MAINTENANCE_INTERVAL", value_name = "NEWSDESK_MAINTENANCE_INTERVAL",
+          default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
+    pub maintenance_interval: u64,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -182,6 +212,12 @@ impl Settings {
             article_path: "/articles/{slug}".into(),
             site_name: "newsdesk".into(),
             cache_max_age: 30,
+            revisions_keep: 100,
+            require_if_match: false,
+            trash_days: 30,
+            audit_days: 365,
+            preview_url: None,
+            maintenance_interval: 600_000,
         }
     }
 }
@@ -231,6 +267,20 @@ fn parse_site_url(value: &str) -> Result<String, String> {
 fn parse_article_path(value: &str) -> Result<String, String> {
     if !value.starts_with('/') || !value.contains("{slug}") {
         return Err("must start with / and contain {slug}".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An absolute http(s) URL template that names the `{token}`.
+fn parse_preview_url(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if !value.contains("{token}") {
+        return Err("must contain {token} (and may contain {id} and {slug})".into());
+    }
+    let probe = value.replace("{token}", "t").replace("{id}", "1").replace("{slug}", "s");
+    let url = url::Url::parse(&probe).map_err(|e| format!("`{value}` is not a URL template: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("`{value}` is not an http or https URL"));
     }
     Ok(value.to_owned())
 }

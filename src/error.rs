@@ -68,6 +68,12 @@ pub enum ApiError {
     MethodNotAllowed { detail: String, allow: String },
     #[error("{detail}")]
     Conflict { detail: String, errors: Vec<FieldError> },
+    /// `If-Match` names a version that is no longer current; `etag` is the current one.
+    #[error("{detail}")]
+    PreconditionFailed { detail: String, etag: String },
+    /// The write must name the version it changes (`If-Match`).
+    #[error("{0}")]
+    PreconditionRequired(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -113,6 +119,8 @@ impl ApiError {
             Self::NotFound(_) => "urn:newsdesk:problem:not-found",
             Self::MethodNotAllowed { .. } => "urn:newsdesk:problem:method-not-allowed",
             Self::Conflict { .. } => "urn:newsdesk:problem:conflict",
+            Self::PreconditionFailed { .. } => "urn:newsdesk:problem:precondition-failed",
+            Self::PreconditionRequired(_) => "urn:newsdesk:problem:precondition-required",
             Self::PayloadTooLarge(_) => "urn:newsdesk:problem:payload-too-large",
             Self::UnsupportedMediaType(_) => "urn:newsdesk:problem:unsupported-media-type",
             Self::TooManyRequests { .. } => "urn:newsdesk:problem:too-many-requests",
@@ -158,6 +166,8 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -167,9 +177,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(cause) = self {
-            log::error!("request failed: {cause}");
-        }
+        // An internal cause is logged with the request's id by the server's middleware.
         let mut response = problem_response(&self.to_problem());
         let headers = response.headers_mut();
         match self {
@@ -188,6 +196,11 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { allow, .. } => {
                 if let Ok(value) = HeaderValue::from_str(allow) {
                     headers.insert(header::ALLOW, value);
+                }
+            }
+            Self::PreconditionFailed { etag, .. } => {
+                if let Ok(value) = HeaderValue::from_str(etag) {
+                    headers.insert(header::ETAG, value);
                 }
             }
             _ => {}

@@ -23,32 +23,66 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |limit| limit.0);
-        let is_json = is_json_content_type(req);
-        let declared_length =
-            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        let mut payload = payload.take();
+        let body = read_json_body(req, payload, false);
+        Box::pin(async move { parse_json(&body.await?).map(ApiJson) })
+    }
+}
+
+/// A JSON body that may be left out altogether (an empty body); when sent, it is checked
+/// as strictly as `ApiJson`.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json_body(req, payload, true);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "The request body must be JSON (Content-Type: application/json).".into(),
-                ));
+            let body = body.await?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
             }
-            let too_large = || ApiError::PayloadTooLarge(format!("The request body exceeds {limit} bytes."));
-            if declared_length.is_some_and(|length| length > limit as u64) {
-                return Err(too_large());
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body).map(ApiJson)
+            parse_json(&body).map(|value| OptionalJson(Some(value)))
         })
     }
+}
+
+/// The request body, within the limit, from a JSON request; an empty body needs no
+/// content type when `may_be_empty`.
+fn read_json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    may_be_empty: bool,
+) -> LocalBoxFuture<'static, Result<BytesMut, ApiError>> {
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |limit| limit.0);
+    let is_json = is_json_content_type(req);
+    let declared_length =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let mut payload = payload.take();
+    let not_json =
+        || ApiError::UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).".into());
+    Box::pin(async move {
+        if !is_json && !may_be_empty {
+            return Err(not_json());
+        }
+        let too_large = || ApiError::PayloadTooLarge(format!("The request body exceeds {limit} bytes."));
+        if declared_length.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !is_json && !body.iter().all(u8::is_ascii_whitespace) {
+            return Err(not_json());
+        }
+        Ok(body)
+    })
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {

@@ -2,6 +2,7 @@
 
 pub mod api_tokens;
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod caching;
 pub mod categories;
@@ -13,12 +14,15 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod html;
+pub mod maintenance;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod preconditions;
 pub mod ratelimit;
 pub mod ratings;
+pub mod request_id;
 pub mod search;
 pub mod seed;
 pub mod seed_synthetic;

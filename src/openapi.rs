@@ -27,6 +27,7 @@ use crate::error::Problem;
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "api-tokens", description = "Integrator API tokens (admins only)"),
+        (name = "audit", description = "Who changed what, when and from where (admins only)"),
         (name = "ops", description = "Health and readiness probes")
     ),
     // Enums used only in query or path parameters: the route collection does not add them.

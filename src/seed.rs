@@ -3,8 +3,10 @@
 
 use chrono::{Duration, Utc};
 
-use crate::articles::input::{ArticleInput, CoverImage};
-use crate::articles::model::{self as articles, Audience, Status};
+use crate::articles::input::ArticleInput;
+use crate::articles::model::revisions::RevisionMeta;
+use crate::articles::model::{self as articles, Audience, CoverImage, Status};
+use crate::audit::Actor;
 use crate::categories::model as categories;
 use crate::db::{Db, now};
 use crate::error::ApiError;
@@ -178,9 +180,11 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
                 published_at: demo.published_in_hours.map(|h| Utc::now() + Duration::hours(h)),
                 expires_at: None,
                 allow_rating: true,
+                note: None,
             };
             let write = input.validate(None, at)?;
-            articles::create(conn, &write, None, at)?;
+            let meta = RevisionMeta { actor: Actor::default(), note: None, restored_from: None, keep: i64::MAX };
+            articles::create(conn, &write, None, &meta, at)?;
             report.articles += 1;
         }
         Ok(report)

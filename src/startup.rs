@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
 use actix_web::dev::{ResourceDef, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderName;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
@@ -27,7 +28,8 @@ use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
-use crate::{api_tokens, articles, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
+use crate::{api_tokens, articles, audit, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
+use crate::{maintenance, request_id};
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
@@ -104,6 +106,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
     users::routes(cfg);
     api_tokens::routes(cfg);
+    audit::routes(cfg);
 }
 
 fn app_with_spec() -> (
@@ -147,11 +150,13 @@ pub fn openapi_json() -> String {
 /// in-flight requests finish). Flush `state.stats` once more after it ends.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.stats.start_flushing();
+    maintenance::start(state.clone());
     let settings = state.settings.clone();
     let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));
     let cors_origins = settings.cors_origins.clone();
     let cache_max_age = settings.cache_max_age;
+    let trusted_proxies = settings.trusted_proxies.clone();
     let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     let mut server = HttpServer::new(move || {
         let (app, spec) = app_with_spec();
@@ -188,9 +193,26 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     }
                 }
             })
+            .wrap_fn({
+                let trusted_proxies = trusted_proxies.clone();
+                move |req, srv| {
+                    let id = request_id::assign(&req, &trusted_proxies);
+                    let response = srv.call(req);
+                    async move {
+                        let mut response = response.await?;
+                        if response.status().is_server_error()
+                            && let Some(error) = response.response().error()
+                        {
+                            log::error!("request {} failed: {error}", id.to_str().unwrap_or_default());
+                        }
+                        response.headers_mut().insert(HeaderName::from_static(request_id::HEADER), id);
+                        Ok(response)
+                    }
+                }
+            })
             // The access log is rendered for every request before the level is asked, so
             // it is left out altogether when info lines would be dropped.
-            .wrap(Condition::new(access_log, Logger::new(r#"%a "%r" %s %b %Dms"#)))
+            .wrap(Condition::new(access_log, Logger::new(r#"%a "%r" %s %b %Dms %{X-Request-Id}o"#)))
     })
     .client_request_timeout(Duration::from_secs(10))
     .client_disconnect_timeout(Duration::from_secs(5))
@@ -209,8 +231,8 @@ fn cors(origins: &[String]) -> Cors {
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers(["Authorization", "Content-Type", "If-None-Match", "X-Visitor-Id"])
-        .expose_headers(["ETag", "Link", "Location", "X-Total-Count", "Retry-After"])
+        .allowed_headers(["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Visitor-Id", "X-Request-Id"])
+        .expose_headers(["ETag", "Link", "Location", "X-Total-Count", "Retry-After", "X-Request-Id"])
         .max_age(3600)
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{self, ApiToken};
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Scope};
 use crate::db::now;
 use crate::error::ApiError;
@@ -106,6 +107,7 @@ pub async fn list_api_tokens(
 pub async fn create_api_token(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<ApiTokenInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageApiTokens)?;
@@ -122,8 +124,17 @@ pub async fn create_api_token(
     }
     checks.finish()?;
     let created_by = principal.user_id();
-    let (token, secret) =
-        state.db.write(move |conn| model::create(conn, &name, &input.scopes, expires_at, created_by, at)).await?;
+    let actor = Actor::new(&principal, origin);
+    let (token, secret) = state
+        .db
+        .write(move |conn| {
+            let (token, secret) = model::create(conn, &name, &input.scopes, expires_at, created_by, at)?;
+            Change::new("api_token.create", "api_token", token.id)
+                .details(serde_json::json!({ "name": token.name, "scopes": token.scopes }))
+                .record(conn, &actor, at)?;
+            Ok((token, secret))
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/api-tokens/{}", token.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -162,10 +173,20 @@ pub async fn get_api_token(
 pub async fn revoke_api_token(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageApiTokens)?;
     let id = id.into_inner();
-    let token = state.db.write(move |conn| model::revoke(conn, id, now())).await?;
+    let actor = Actor::new(&principal, origin);
+    let token = state
+        .db
+        .write(move |conn| {
+            let at = now();
+            let token = model::revoke(conn, id, at)?;
+            Change::new("api_token.revoke", "api_token", id).record(conn, &actor, at)?;
+            Ok(token)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ApiTokenResponse::from(token)))
 }

@@ -1,10 +1,10 @@
 //! Article request bodies and their validation into a model write.
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{Article, ArticleFields, ArticleWrite, SlugChoice, Status};
+use super::model::{Article, ArticleFields, ArticleWrite, CoverImage, SlugChoice, Status};
 use crate::error::ApiError;
 use crate::extract::nullable;
 use crate::tags::model::TagName;
@@ -19,19 +19,7 @@ const MAX_CAPTION: usize = 1000;
 const MAX_CREDIT: usize = 200;
 const MAX_TAGS: usize = 20;
 const MAX_TAG: usize = 60;
-
-/// The lead image with its caption and photo credit.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CoverImage {
-    /// An absolute http(s) URL or a site path such as `/uploads/2020/09/anh.jpg`.
-    #[schema(example = "https://example.vn/uploads/2020/09/trung-tam-dieu-hanh.jpg")]
-    pub url: String,
-    pub alt: Option<String>,
-    pub caption: Option<String>,
-    /// Who took the photo ("Nguồn ảnh").
-    pub credit: Option<String>,
-}
+const MAX_NOTE: usize = 500;
 
 /// A whole article, for create and replace.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -84,6 +72,10 @@ pub struct ArticleInput {
     /// Whether readers may rate the article (default true).
     #[serde(default = "default_allow_rating")]
     pub allow_rating: bool,
+    /// A summary of this edit for the revision history (up to 500 characters); not part
+    /// of the article.
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
 }
 
 fn default_status() -> Status {
@@ -127,6 +119,9 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "nullable")]
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub allow_rating: Option<bool>,
+    /// A summary of this edit for the revision history (up to 500 characters).
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
 }
 
 impl ArticlePatch {
@@ -145,10 +140,11 @@ impl ArticlePatch {
             source_url: self.source_url.unwrap_or_else(|| row.source_url.clone()),
             category_id: self.category_id.unwrap_or(row.category_id),
             tags: self.tags.unwrap_or_else(|| current.tags.iter().map(|t| t.name.clone()).collect()),
-            status: self.status.unwrap_or_else(|| row.effective_status(now)),
+            status: self.status.unwrap_or_else(|| row.stored_status(now)),
             published_at: self.published_at.unwrap_or(row.published_at.map(|t| t.and_utc())),
             expires_at: self.expires_at.unwrap_or(row.expires_at.map(|t| t.and_utc())),
             allow_rating: self.allow_rating.unwrap_or(row.allow_rating),
+            note: self.note,
         }
     }
 }
@@ -191,6 +187,10 @@ impl ArticleInput {
         if cover.is_some() && cover_url.is_none() && !checks.has_error("cover_image.url") {
             checks.error("cover_image.url", "must not be empty");
         }
+        if self.status == Status::Trashed {
+            checks.error("status", "cannot be set: DELETE moves an article to the trash");
+        }
+        let note = checks.optional_text("note", self.note.as_deref(), MAX_NOTE, Lines::Multi);
         let published_at = self.published_at.map(stored_time);
         let expires_at = self.expires_at.map(stored_time);
         let published_at = match self.status {
@@ -239,7 +239,7 @@ impl ArticleInput {
         let fields = ArticleFields { search_title, search_body, ..fields };
         let tags = check_tags(&self.tags, &mut checks);
         checks.finish()?;
-        Ok(ArticleWrite { fields, slug, tags })
+        Ok(ArticleWrite { fields, slug, tags, note })
     }
 }
 

@@ -40,7 +40,7 @@ pub struct ArticleListQuery {
     pub count: Option<bool>,
     /// Only these fields of each article, comma-separated (`id,slug,title,cover_image`).
     #[param(
-        pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|snippet|url)?\\s*)*$"
+        pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*)*$"
     )]
     pub fields: Option<String>,
     /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
@@ -72,7 +72,7 @@ pub struct ArticleListQuery {
 }
 
 /// The article fields `fields=` may name.
-const ARTICLE_FIELDS: [&str; 24] = [
+const ARTICLE_FIELDS: [&str; 26] = [
     "id",
     "slug",
     "title",
@@ -95,6 +95,8 @@ const ARTICLE_FIELDS: [&str; 24] = [
     "created_at",
     "updated_at",
     "created_by",
+    "revision",
+    "trashed_at",
     "snippet",
     "url",
 ];

@@ -5,8 +5,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod input;
 pub mod list;
 pub mod model;
+pub mod preview;
 pub mod read;
 pub mod response;
+pub mod revisions;
+pub mod rules;
 pub mod write;
 
 /// The routes of this domain, each registered with `.service` so that it is in the
@@ -22,5 +25,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(write::create_article)
         .service(write::replace_article)
         .service(write::update_article)
-        .service(write::delete_article);
+        .service(write::delete_article)
+        .service(write::restore_article)
+        .service(revisions::list_revisions)
+        .service(revisions::get_revision)
+        .service(revisions::diff_revision)
+        .service(revisions::restore_revision)
+        .service(preview::create_preview_link);
 }

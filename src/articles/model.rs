@@ -2,12 +2,14 @@
 //! embedded in article responses.
 
 pub mod list;
+pub mod revisions;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use self::revisions::{RevisionMeta, Snapshot};
 use crate::categories::model::{self as categories, CategorySummary};
 use crate::db::schema::{articles, categories as category_rows, sources as source_rows};
 use crate::db::{DbConnection, MultiBackend};
@@ -16,6 +18,19 @@ use crate::on_backend;
 use crate::slug;
 use crate::sources::model::{self as sources, Source};
 use crate::tags::model::{self as tags, Tag, TagName};
+
+/// The lead image with its caption and photo credit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverImage {
+    /// An absolute http(s) URL or a site path such as `/uploads/2020/09/anh.jpg`.
+    #[schema(example = "https://example.vn/uploads/2020/09/trung-tam-dieu-hanh.jpg")]
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    /// Who took the photo ("Nguồn ảnh").
+    pub credit: Option<String>,
+}
 
 /// Where an article is in its life. `scheduled` and `published` differ only by time:
 /// an article whose `published_at` has come is published, without any job running.
@@ -26,6 +41,8 @@ pub enum Status {
     Scheduled,
     Published,
     Archived,
+    /// In the trash (staff only): readers get 404, `POST /articles/{id}/restore` brings it back.
+    Trashed,
 }
 
 impl Status {
@@ -35,6 +52,7 @@ impl Status {
             Self::Scheduled => "scheduled",
             Self::Published => "published",
             Self::Archived => "archived",
+            Self::Trashed => "trashed",
         }
     }
 
@@ -86,11 +104,22 @@ pub struct ArticleRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The current revision's number (0: written before revisions were kept).
+    pub revision: i64,
+    pub trashed_at: Option<NaiveDateTime>,
 }
 
 impl ArticleRow {
     /// The status a reader would see now: a released article before its time is scheduled.
     pub fn effective_status(&self, now: NaiveDateTime) -> Status {
+        if self.trashed_at.is_some() {
+            return Status::Trashed;
+        }
+        self.stored_status(now)
+    }
+
+    /// The status it has (or will have again once out of the trash).
+    pub fn stored_status(&self, now: NaiveDateTime) -> Status {
         match Status::from_stored(&self.status) {
             Status::Published | Status::Scheduled => match self.published_at {
                 Some(at) if at <= now => Status::Published,
@@ -142,6 +171,8 @@ pub struct ArticleWrite {
     pub fields: ArticleFields,
     pub slug: SlugChoice,
     pub tags: Vec<TagName>,
+    /// The editor's summary of the change, for its revision.
+    pub note: Option<String>,
 }
 
 /// An article with everything a response embeds.
@@ -183,6 +214,7 @@ macro_rules! released {
             .filter(articles::status.eq(RELEASED))
             .filter(articles::published_at.le($until))
             .filter(articles::expires_at.is_null().or(articles::expires_at.gt($now)))
+            .filter(articles::trashed_at.is_null())
     };
 }
 
@@ -279,12 +311,14 @@ pub fn current(conn: &mut DbConnection, id: i64) -> Result<Article, ApiError> {
     find(conn, id, Audience::Staff, crate::db::now())
 }
 
+/// Creates the article with its first revision; returns it as stored.
 pub fn create(
     conn: &mut DbConnection,
     write: &ArticleWrite,
     created_by: Option<i64>,
+    meta: &RevisionMeta,
     now: NaiveDateTime,
-) -> Result<i64, ApiError> {
+) -> Result<Article, ApiError> {
     check_references(conn, &write.fields)?;
     let mut attempts = 0;
     let id = loop {
@@ -310,30 +344,107 @@ pub fn create(
         }
     };
     tags::set_for_article(conn, id, &write.tags)?;
-    Ok(id)
+    let article = current(conn, id)?;
+    let changed: Vec<String> = Snapshot::of(&article).fields().keys().cloned().collect();
+    revisions::record(conn, None, &article, &changed, meta, now)?;
+    current(conn, id)
 }
 
-pub fn update(conn: &mut DbConnection, id: i64, write: &ArticleWrite, now: NaiveDateTime) -> Result<(), ApiError> {
+/// An update that changed nothing is rolled back to its savepoint.
+enum Attempt {
+    Unchanged,
+    Failed(ApiError),
+}
+
+impl From<diesel::result::Error> for Attempt {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Writes `write` over `before` and stores the revision. Returns the article as it became
+/// and the names of the fields that changed; `None` when nothing changed, and then nothing
+/// is written at all.
+pub fn update(
+    conn: &mut DbConnection,
+    before: &Article,
+    write: &ArticleWrite,
+    meta: &RevisionMeta,
+    now: NaiveDateTime,
+) -> Result<Option<(Article, Vec<String>)>, ApiError> {
     check_references(conn, &write.fields)?;
-    let current_slug: String = articles::table
-        .find(id)
-        .select(articles::slug)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("article"))?;
-    let slug = choose_slug(conn, &write.slug, &write.fields.title, Some((id, current_slug)))?;
-    diesel::update(articles::table.find(id))
-        .set((&write.fields, articles::slug.eq(&slug), articles::updated_at.eq(now)))
-        .execute(conn)
-        .map_err(|e| if is_slug_clash(&e) { slug_taken() } else { e.into() })?;
-    tags::set_for_article(conn, id, &write.tags)
+    let id = before.row.id;
+    let slug = choose_slug(conn, &write.slug, &write.fields.title, Some((id, before.row.slug.clone())))?;
+    let attempt = conn.transaction(|conn| {
+        diesel::update(articles::table.find(id))
+            .set((&write.fields, articles::slug.eq(&slug), articles::updated_at.eq(now)))
+            .execute(conn)
+            .map_err(|e| Attempt::Failed(if is_slug_clash(&e) { slug_taken() } else { e.into() }))?;
+        tags::set_for_article(conn, id, &write.tags).map_err(Attempt::Failed)?;
+        let after = current(conn, id).map_err(Attempt::Failed)?;
+        let changed = Snapshot::of(&after).changed_from(&Snapshot::of(before));
+        if changed.is_empty() {
+            return Err(Attempt::Unchanged);
+        }
+        revisions::record(conn, Some(before), &after, &changed, meta, now).map_err(Attempt::Failed)?;
+        Ok(changed)
+    });
+    match attempt {
+        Ok(changed) => Ok(Some((current(conn, id)?, changed))),
+        Err(Attempt::Unchanged) => Ok(None),
+        Err(Attempt::Failed(e)) => Err(e),
+    }
 }
 
+/// Removes the article, its revisions, tags, ratings and view counts for good.
 pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
     match diesel::delete(articles::table.find(id)).execute(conn)? {
         0 => Err(ApiError::not_found("article")),
         _ => Ok(()),
     }
+}
+
+/// Moves the article to the trash (readers no longer see it; its slug stays taken).
+pub fn trash(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), ApiError> {
+    let moved = diesel::update(articles::table.find(id).filter(articles::trashed_at.is_null()))
+        .set(articles::trashed_at.eq(now))
+        .execute(conn)?;
+    if moved == 0 {
+        current(conn, id)?;
+        return Err(ApiError::Conflict {
+            detail: "The article is already in the trash; DELETE with ?permanent=true removes it for good.".into(),
+            errors: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+/// Takes the article out of the trash, as it was.
+pub fn untrash(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+    let restored = diesel::update(articles::table.find(id).filter(articles::trashed_at.is_not_null()))
+        .set(articles::trashed_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    if restored == 0 {
+        current(conn, id)?;
+        return Err(ApiError::Conflict { detail: "The article is not in the trash.".into(), errors: Vec::new() });
+    }
+    Ok(())
+}
+
+/// Removes (up to 500 of) the articles trashed before `before`; returns the ids this call
+/// removed, so that two processes sweeping at once never both report one article.
+pub fn sweep_trash(conn: &mut DbConnection, before: NaiveDateTime) -> Result<Vec<i64>, ApiError> {
+    let ids: Vec<i64> = articles::table
+        .filter(articles::trashed_at.lt(before))
+        .select(articles::id)
+        .order(articles::id)
+        .limit(500)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let doomed = articles::table.filter(articles::id.eq_any(ids)).filter(articles::trashed_at.lt(before));
+    Ok(on_backend!(conn, |c| diesel::delete(doomed).returning(articles::id).get_results::<i64>(c))?)
 }
 
 fn check_references(conn: &mut DbConnection, fields: &ArticleFields) -> Result<(), ApiError> {

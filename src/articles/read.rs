@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::list::{ArticleListQuery, ListScope, article_list, audience};
 use super::model::list as listing;
 use super::model::{self, Article, Audience};
-use super::response::{ArticleResponse, last_modified};
+use super::preview::{PreviewKey, PreviewQuery, preview_read};
+use super::response::{ArticleResponse, last_modified, staff_response};
 use crate::auth::Viewer;
 use crate::caching::{self, ResponseCache};
 use crate::db::now;
@@ -86,18 +87,25 @@ pub async fn related_articles(
 /// Get a published article by its slug.
 #[utoipa::path(
     tag = "articles",
-    params(("slug" = String, Path, description = "Article slug")),
+    params(("slug" = String, Path, description = "Article slug"), PreviewQuery),
     security((), ("bearer" = [])),
-    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, Unauthorized, NotFound, Unavailable)
+    responses((status = 200, description = "The article (staff also get its revision as a strong ETag)", body = ArticleResponse,
+               headers(("ETag" = String, description = "Validator for If-None-Match; for staff, the revision for If-Match"),
+                       ("Last-Modified" = String, description = "When the article last changed"))),
+              BadRequest, Unauthorized, NotFound, Unavailable)
 )]
 #[get("/articles/by-slug/{slug}")]
 pub async fn get_article_by_slug(
     state: Data<AppState>,
     viewer: Viewer,
     slug: Path<String>,
+    query: Query<PreviewQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
+    if let Some(token) = query.into_inner().preview {
+        return preview_read(&state, &token, PreviewKey::Slug(slug)).await;
+    }
     if !slug::is_valid_slug(&slug) {
         return Err(ApiError::not_found("article"));
     }
@@ -108,7 +116,7 @@ pub async fn get_article_by_slug(
     }
     let at = now();
     let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
-    Ok(article_response(article, at, &state))
+    Ok(staff_response(HttpResponse::Ok(), article, &state))
 }
 
 /// An article with its `Last-Modified`.
@@ -139,18 +147,25 @@ async fn public_article(
 /// Get a published article by id.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(("id" = i64, Path, description = "Article id"), PreviewQuery),
     security((), ("bearer" = [])),
-    responses((status = 200, description = "The article", body = ArticleResponse), BadRequest, Unauthorized, NotFound, Unavailable)
+    responses((status = 200, description = "The article (staff also get its revision as a strong ETag)", body = ArticleResponse,
+               headers(("ETag" = String, description = "Validator for If-None-Match; for staff, the revision for If-Match"),
+                       ("Last-Modified" = String, description = "When the article last changed"))),
+              BadRequest, Unauthorized, NotFound, Unavailable)
 )]
 #[get("/articles/{id}")]
 pub async fn get_article(
     state: Data<AppState>,
     viewer: Viewer,
     id: Path<i64>,
+    query: Query<PreviewQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    if let Some(token) = query.into_inner().preview {
+        return preview_read(&state, &token, PreviewKey::Id(id)).await;
+    }
     let audience = audience(&viewer);
     if audience == Audience::Public {
         let key = ResponseCache::article_keys(id, "")[0].clone();
@@ -158,7 +173,7 @@ pub async fn get_article(
     }
     let at = now();
     let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;
-    Ok(article_response(article, at, &state))
+    Ok(staff_response(HttpResponse::Ok(), article, &state))
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]

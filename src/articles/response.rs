@@ -1,12 +1,15 @@
 //! Articles as clients see them: the response shape with its embedded source, category,
 //! tags and rating, shared by every handler that returns articles.
 
+use actix_web::HttpResponse;
+use actix_web::http::header;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::input::{CoverImage, stored_cover};
-use super::model::{Article, Status};
+use super::input::stored_cover;
+use super::model::{Article, CoverImage, Status};
+use crate::state::AppState;
 
 /// The source an article cites, embedded.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,6 +84,11 @@ pub struct ArticleResponse {
     pub updated_at: DateTime<Utc>,
     /// The user who created the article, when known.
     pub created_by: Option<i64>,
+    /// The number of the article's current revision (`/articles/{id}/revisions`).
+    pub revision: i64,
+    /// When the article was moved to the trash (staff only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<DateTime<Utc>>,
     /// The article's page on the site (`NEWSDESK_SITE_URL` + `NEWSDESK_ARTICLE_PATH`).
     pub url: String,
     /// In search results: the matching words in context, HTML-escaped, matches in `<mark>`.
@@ -115,6 +123,8 @@ impl ArticleResponse {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             created_by: row.created_by,
+            revision: row.revision,
+            trashed_at: row.trashed_at.map(|t| t.and_utc()),
             url: String::new(),
             snippet: None,
         }
@@ -130,4 +140,22 @@ impl ArticleResponse {
 /// An HTTP date (RFC 9110 IMF-fixdate).
 pub fn last_modified(at: NaiveDateTime) -> String {
     at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// The strong entity tag of an article's current revision, which `If-Match` names.
+pub fn revision_etag(article: &Article) -> String {
+    crate::preconditions::version_tag("rev-", article.row.revision)
+}
+
+/// A staff answer with the article: its revision's `ETag` and `Last-Modified`.
+pub fn staff_response(
+    mut response: actix_web::HttpResponseBuilder,
+    article: Article,
+    state: &AppState,
+) -> HttpResponse {
+    let at = crate::db::now();
+    response
+        .insert_header((header::ETAG, revision_etag(&article)))
+        .insert_header((header::LAST_MODIFIED, last_modified(article.row.updated_at)))
+        .json(ArticleResponse::new(article, at).with_url(&state.site))
 }

@@ -1,31 +1,39 @@
-//! `POST`, `PUT`, `PATCH` and `DELETE` on `/api/v1/articles`: writing articles, with the
-//! rules for what authors may do.
+//! `POST`, `PUT`, `PATCH` and `DELETE` on `/api/v1/articles`, and taking an article out
+//! of the trash: each write stores its revision and its audit entry in its transaction,
+//! and honours `If-Match`.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpResponse, delete, patch, post, put};
-use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::input::{ArticleInput, ArticlePatch};
-use super::model::{self, Article, Status};
-use super::response::ArticleResponse;
+use super::model::revisions;
+use super::model::{self, Article};
+use super::response::{ArticleResponse, staff_response};
+use super::rules::{check_author_rules, check_version, revision_meta, writable};
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal};
 use crate::db::now;
 use crate::error::ApiError;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
+    Unavailable, UnsupportedMediaType,
 };
 use crate::extract::ApiJson;
+use crate::preconditions::IfMatch;
 use crate::state::AppState;
 
-/// Create an article.
+/// Create an article. Its first revision and audit entry are stored with it.
 #[utoipa::path(
     tag = "articles",
     request_body = ArticleInput,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = ArticleResponse,
-         headers(("Location" = String, description = "URL of the new article"))),
+         headers(("Location" = String, description = "URL of the new article"),
+                 ("ETag" = String, description = "The revision, for If-Match"))),
         BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
@@ -33,6 +41,7 @@ use crate::state::AppState;
 pub async fn create_article(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteArticles)?;
@@ -40,141 +49,210 @@ pub async fn create_article(
     let write = body.0.validate(None, at)?;
     check_author_rules(&principal, None, Some(&write.fields.status), at)?;
     let created_by = principal.user_id();
+    let meta = revision_meta(&state, &principal, origin, write.note.clone(), None);
     let article = state
         .db
         .write(move |conn| {
-            let id = model::create(conn, &write, created_by, at)?;
-            model::current(conn, id)
+            let article = model::create(conn, &write, created_by, &meta, at)?;
+            let fields = revisions::Snapshot::of(&article).fields().keys().cloned().collect::<Vec<_>>();
+            Change::new("article.create", "article", article.row.id).fields(fields).record(conn, &meta.actor, at)?;
+            Ok(article)
         })
         .await?;
     state.content_changed();
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/articles/{}", article.row.id)))
-        .json(ArticleResponse::new(article, at).with_url(&state.site)))
+    let location = format!("/api/v1/articles/{}", article.row.id);
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, location));
+    Ok(staff_response(created, article, &state))
 }
 
-/// Replace an article.
+/// Replace an article. With `If-Match`, only if it is still at that revision.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(("id" = i64, Path, description = "Article id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag of the revision you are changing; 412 when it is no longer current")),
     request_body = ArticleInput,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Replaced", body = ArticleResponse),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        (status = 200, description = "Replaced (or unchanged: no revision is made)", body = ArticleResponse,
+         headers(("ETag" = String, description = "The revision, for If-Match"))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+        PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[put("/articles/{id:[0-9]+}")]
 pub async fn replace_article(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::WriteArticles)?;
-    let id = id.into_inner();
     let input = body.0;
-    let at = now();
-    let article = state
-        .db
-        .write(move |conn| {
-            let current = model::current(conn, id)?;
-            let write = input.validate(Some(&current), at)?;
-            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
-            model::update(conn, id, &write, at)?;
-            model::current(conn, id)
-        })
-        .await?;
-    state.content_changed();
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
+    write_over(state, principal, origin, if_match, id.into_inner(), move |_| input).await
 }
 
-/// Change some fields of an article.
+/// Change some fields of an article. With `If-Match`, only if it is still at that revision.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(("id" = i64, Path, description = "Article id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag of the revision you are changing; 412 when it is no longer current")),
     request_body = ArticlePatch,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = ArticleResponse),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        (status = 200, description = "Updated (or unchanged: no revision is made)", body = ArticleResponse,
+         headers(("ETag" = String, description = "The revision, for If-Match"))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+        PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[patch("/articles/{id:[0-9]+}")]
 pub async fn update_article(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::WriteArticles)?;
-    let id = id.into_inner();
     let patch = body.0;
-    let at = now();
-    let article = state
-        .db
-        .write(move |conn| {
-            let current = model::current(conn, id)?;
-            let write = patch.apply_to(&current).validate(Some(&current), at)?;
-            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
-            model::update(conn, id, &write, at)?;
-            model::current(conn, id)
-        })
-        .await?;
-    state.content_changed();
-    Ok(HttpResponse::Ok().json(ArticleResponse::new(article, at).with_url(&state.site)))
+    write_over(state, principal, origin, if_match, id.into_inner(), move |current| patch.apply_to(current)).await
 }
 
-/// Delete an article.
+/// A PUT or PATCH: the whole article `input` makes of the current one, written over it.
+async fn write_over(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
+    id: i64,
+    input: impl FnOnce(&Article) -> ArticleInput + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
+    let at = now();
+    let mut meta = revision_meta(&state, &principal, origin, None, None);
+    let require = state.settings.require_if_match;
+    let (article, changed) = state
+        .db
+        .write(move |conn| {
+            let current = writable(conn, id)?;
+            check_version(conn, &if_match, &current, require)?;
+            let write = input(&current).validate(Some(&current), at)?;
+            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
+            meta.note = write.note.clone();
+            match model::update(conn, &current, &write, &meta, at)? {
+                Some((article, changed)) => {
+                    Change::new("article.update", "article", id).fields(&changed).record(conn, &meta.actor, at)?;
+                    Ok((article, true))
+                }
+                None => Ok((current, false)),
+            }
+        })
+        .await?;
+    if changed {
+        state.content_changed();
+    }
+    Ok(staff_response(HttpResponse::Ok(), article, &state))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// `true` removes the article and its revisions for good instead of moving it to the
+    /// trash (needs the right to delete articles).
+    pub permanent: Option<bool>,
+}
+
+/// Move an article to the trash, or with `permanent=true` remove it for good.
+///
+/// In the trash, readers get 404 and the slug stays taken; `POST /articles/{id}/restore`
+/// brings it back as it was. Trashed articles are removed after `NEWSDESK_TRASH_DAYS`.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(("id" = i64, Path, description = "Article id"), DeleteQuery,
+           ("If-Match" = Option<String>, Header, description = "The ETag of the revision you are changing; 412 when it is no longer current")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
+    responses((status = 204, description = "Trashed, or deleted for good"),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+              Unavailable)
 )]
 #[delete("/articles/{id:[0-9]+}")]
 pub async fn delete_article(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
+    query: Query<DeleteQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteArticles)?;
+    let permanent = query.permanent.unwrap_or(false);
+    if permanent {
+        principal.require(Permission::DeleteArticles)?;
+    }
     let id = id.into_inner();
     let at = now();
+    let actor = Actor::new(&principal, origin);
+    let require = state.settings.require_if_match;
     state
         .db
         .write(move |conn| {
+            let current = model::current(conn, id)?;
+            check_version(conn, &if_match, &current, require)?;
             if !principal.allows(Permission::DeleteArticles) {
-                check_author_rules(&principal, Some(&model::current(conn, id)?), None, at)?;
+                check_author_rules(&principal, Some(&current), None, at)?;
             }
-            model::delete(conn, id)
+            if permanent {
+                model::delete(conn, id)?;
+                Change::new("article.delete", "article", id).record(conn, &actor, at)
+            } else {
+                model::trash(conn, id, at)?;
+                Change::new("article.trash", "article", id).record(conn, &actor, at)
+            }
         })
         .await?;
     state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Whoever may publish may write anything. Authors may only write drafts, and only
-/// change or delete their own articles while those are still drafts.
-fn check_author_rules(
-    principal: &Principal,
-    current: Option<&Article>,
-    new_status: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    if principal.allows(Permission::PublishArticles) {
-        return Ok(());
-    }
-    if new_status.is_some_and(|status| status != Status::Draft.as_str()) {
-        return Err(ApiError::Forbidden("Authors can save drafts only; an editor publishes.".into()));
-    }
-    if let Some(current) = current {
-        if current.row.created_by.is_none() || current.row.created_by != principal.user_id() {
-            return Err(ApiError::Forbidden("Authors can change only their own articles.".into()));
-        }
-        if current.row.effective_status(now) != Status::Draft {
-            return Err(ApiError::Forbidden("The article is no longer a draft; an editor must change it.".into()));
-        }
-    }
-    Ok(())
+/// Take an article out of the trash, as it was (status included).
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "Article id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag of the revision you are changing; 412 when it is no longer current")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Restored", body = ArticleResponse,
+               headers(("ETag" = String, description = "The revision, for If-Match"))),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+              Unavailable)
+)]
+#[post("/articles/{id:[0-9]+}/restore")]
+pub async fn restore_article(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
+    let id = id.into_inner();
+    let at = now();
+    let actor = Actor::new(&principal, origin);
+    let require = state.settings.require_if_match;
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = model::current(conn, id)?;
+            check_version(conn, &if_match, &current, require)?;
+            if !principal.allows(Permission::DeleteArticles) {
+                check_author_rules(&principal, Some(&current), None, at)?;
+            }
+            model::untrash(conn, id)?;
+            Change::new("article.restore", "article", id).record(conn, &actor, at)?;
+            model::current(conn, id)
+        })
+        .await?;
+    state.content_changed();
+    Ok(staff_response(HttpResponse::Ok(), article, &state))
 }

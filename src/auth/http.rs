@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::model::{self, Rotation, ThrottleRule};
 use super::tokens::{REFRESH_TOKEN_PREFIX, hash_secret, random_secret};
 use super::{Principal, password};
+use crate::audit::{Actor, Change, Origin};
 use crate::client;
 use crate::db::{DbConnection, now};
 use crate::error::ApiError;
@@ -108,6 +109,7 @@ fn session_response(session: TokenResponse) -> HttpResponse {
 pub async fn login(
     state: Data<AppState>,
     req: HttpRequest,
+    origin: Origin,
     body: ApiJson<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginInput { username, password } = body.0;
@@ -120,7 +122,18 @@ pub async fn login(
     let at = now();
 
     let keys: Vec<String> = account_key.iter().cloned().chain([client_key.clone()]).collect();
+    // What the sign-in is recorded as: the name tried, cut short, never the password.
+    let tried: String = username.chars().filter(|c| !c.is_control()).take(100).collect();
     if let Some(seconds) = state.db.read(move |conn| model::blocked_for(conn, &keys, at)).await? {
+        let (tried, actor) = (tried.clone(), Actor::anonymous(origin));
+        state
+            .db
+            .write(move |conn| {
+                Change::event("auth.login_blocked", "auth")
+                    .details(serde_json::json!({ "username": tried }))
+                    .record(conn, &actor, at)
+            })
+            .await?;
         return Err(ApiError::TooManyRequests {
             detail: "Too many failed sign-ins; try again later.".into(),
             retry_after_seconds: seconds,
@@ -144,16 +157,30 @@ pub async fn login(
                     model::clear_failures(conn, account_key)?;
                 }
                 users::record_login(conn, user.id, at)?;
+                let actor = Actor {
+                    user_id: Some(user.id),
+                    username: Some(user.username.clone()),
+                    origin: origin.clone(),
+                    ..Actor::default()
+                };
+                Change::new("auth.login", "user", user.id).record(conn, &actor, at)?;
                 Ok(Ok(open_session(conn, &session_state, user, None, at)?))
             }
             _ => {
                 let window = Duration::seconds(settings.login_lockout);
                 let account_rule = ThrottleRule { max_failures: settings.login_max_failures, window };
                 let client_rule = ThrottleRule { max_failures: settings.login_max_failures_per_client, window };
+                let mut locked = false;
                 if let Some(account_key) = &account_key {
-                    model::record_failure(conn, account_key, account_rule, at)?;
+                    locked |= model::record_failure(conn, account_key, account_rule, at)?;
                 }
-                model::record_failure(conn, &client_key, client_rule, at)?;
+                locked |= model::record_failure(conn, &client_key, client_rule, at)?;
+                let actor = Actor::anonymous(origin.clone());
+                let details = serde_json::json!({ "username": tried });
+                Change::event("auth.login_failed", "auth").details(details.clone()).record(conn, &actor, at)?;
+                if locked {
+                    Change::event("auth.lockout", "auth").details(details).record(conn, &actor, at)?;
+                }
                 Ok(Err(ApiError::Unauthorized("invalid username or password".into())))
             }
         })
@@ -172,7 +199,11 @@ pub async fn login(
               BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, Unavailable)
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: Data<AppState>, body: ApiJson<RefreshInput>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    state: Data<AppState>,
+    origin: Origin,
+    body: ApiJson<RefreshInput>,
+) -> Result<HttpResponse, ApiError> {
     let token_hash = hash_secret(body.0.refresh_token.trim());
     let at = now();
     let session_state = state.get_ref().clone();
@@ -187,9 +218,12 @@ pub async fn refresh(state: Data<AppState>, body: ApiJson<RefreshInput>) -> Resu
                 _ => Ok(Err(ApiError::Unauthorized("the account is disabled".into()))),
             },
             Rotation::Invalid => Ok(Err(ApiError::Unauthorized("the refresh token is not valid".into()))),
-            Rotation::Reused => Ok(Err(ApiError::Unauthorized(
-                "the refresh token was already used; every session from the same sign-in is now revoked".into(),
-            ))),
+            Rotation::Reused => {
+                Change::event("auth.refresh_reuse", "auth").record(conn, &Actor::anonymous(origin), at)?;
+                Ok(Err(ApiError::Unauthorized(
+                    "the refresh token was already used; every session from the same sign-in is now revoked".into(),
+                )))
+            }
         })
         .await?;
     outcome.map(session_response)
@@ -238,6 +272,7 @@ pub async fn me(state: Data<AppState>, principal: Principal) -> Result<HttpRespo
 pub async fn change_password(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let id = signed_in_user(&principal)?;
@@ -256,11 +291,13 @@ pub async fn change_password(
     .await??;
     let session_state = state.get_ref().clone();
     let at = now();
+    let actor = Actor::new(&principal, origin);
     let session = state
         .db
         .write(move |conn| {
             let changes = UserChanges { password_hash: Some(password_hash), ..Default::default() };
             let user = users::update(conn, id, &changes, at)?;
+            Change::new("auth.password_change", "user", id).fields(["password"]).record(conn, &actor, at)?;
             open_session(conn, &session_state, user, None, at)
         })
         .await?;

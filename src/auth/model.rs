@@ -130,12 +130,13 @@ pub fn blocked_for(conn: &mut DbConnection, keys: &[String], now: NaiveDateTime)
 }
 
 /// Counts one failure against `key`, in the database so every process shares the count.
+/// Returns whether this failure locked the key.
 pub fn record_failure(
     conn: &mut DbConnection,
     key: &str,
     rule: ThrottleRule,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     on_backend!(conn, |c| diesel::insert_into(login_throttle::table)
         .values((
             login_throttle::throttle_key.eq(key),
@@ -154,10 +155,15 @@ pub fn record_failure(
                 .eq(case_when(in_window, login_throttle::window_started_at).otherwise(now)),
         ))
         .execute(conn)?;
-    diesel::update(login_throttle::table.find(key).filter(login_throttle::failures.ge(rule.max_failures)))
-        .set(login_throttle::blocked_until.eq(now + rule.window))
-        .execute(conn)?;
-    Ok(())
+    let locked = diesel::update(
+        login_throttle::table
+            .find(key)
+            .filter(login_throttle::failures.ge(rule.max_failures))
+            .filter(login_throttle::blocked_until.is_null().or(login_throttle::blocked_until.le(now))),
+    )
+    .set(login_throttle::blocked_until.eq(now + rule.window))
+    .execute(conn)?;
+    Ok(locked > 0)
 }
 
 pub fn clear_failures(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {

@@ -61,11 +61,20 @@ pub enum Scope {
     /// Correct and import statistics counters.
     #[serde(rename = "stats:write")]
     StatsWrite,
+    /// Read the audit log.
+    #[serde(rename = "audit:read")]
+    AuditRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] =
-        [Self::ContentRead, Self::ContentWrite, Self::RatingsModerate, Self::StatsRead, Self::StatsWrite];
+    pub const ALL: [Scope; 6] = [
+        Self::ContentRead,
+        Self::ContentWrite,
+        Self::RatingsModerate,
+        Self::StatsRead,
+        Self::StatsWrite,
+        Self::AuditRead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,6 +83,7 @@ impl Scope {
             Self::RatingsModerate => "ratings:moderate",
             Self::StatsRead => "stats:read",
             Self::StatsWrite => "stats:write",
+            Self::AuditRead => "audit:read",
         }
     }
 
@@ -96,12 +106,13 @@ pub enum Permission {
     WriteStats,
     ManageUsers,
     ManageApiTokens,
+    ReadAudit,
 }
 
 #[derive(Debug, Clone)]
 pub enum Principal {
     User { id: i64, username: String, role: Role },
-    ApiToken { id: i64, scopes: Vec<Scope> },
+    ApiToken { id: i64, name: String, scopes: Vec<Scope> },
 }
 
 impl Principal {
@@ -109,7 +120,9 @@ impl Principal {
         use Permission::*;
         match self {
             Self::User { role: Role::Admin, .. } => true,
-            Self::User { role: Role::Editor, .. } => !matches!(permission, WriteStats | ManageUsers | ManageApiTokens),
+            Self::User { role: Role::Editor, .. } => {
+                !matches!(permission, WriteStats | ManageUsers | ManageApiTokens | ReadAudit)
+            }
             Self::User { role: Role::Author, .. } => matches!(permission, ReadDrafts | WriteArticles),
             Self::ApiToken { scopes, .. } => scopes.iter().any(|scope| match scope {
                 Scope::ContentRead => permission == ReadDrafts,
@@ -119,6 +132,7 @@ impl Principal {
                 Scope::RatingsModerate => permission == ModerateRatings,
                 Scope::StatsRead => permission == ReadStats,
                 Scope::StatsWrite => matches!(permission, ReadStats | WriteStats),
+                Scope::AuditRead => permission == ReadAudit,
             }),
         }
     }
@@ -161,7 +175,8 @@ async fn authenticate(state: &AppState, credential: String) -> Result<Principal,
             let id = token.id;
             state.db.write(move |conn| api_tokens::touch(conn, id, at)).await?;
         }
-        return Ok(Principal::ApiToken { id: token.id, scopes: api_tokens::scopes(&token) });
+        let scopes = api_tokens::scopes(&token);
+        return Ok(Principal::ApiToken { id: token.id, name: token.name, scopes });
     }
     let claims = state.keys.verify(&credential)?;
     let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the access token is not valid".into()))?;

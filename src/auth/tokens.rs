@@ -10,6 +10,9 @@ use crate::error::ApiError;
 
 pub const ISSUER: &str = "newsdesk";
 pub const AUDIENCE: &str = "newsdesk-api";
+/// Preview tokens are signed with the same key for another audience, so neither kind of
+/// token passes for the other.
+pub const PREVIEW_AUDIENCE: &str = "newsdesk-preview";
 /// API tokens start with this, so they are told from JWTs at a glance (and by scanners).
 pub const API_TOKEN_PREFIX: &str = "nd_";
 pub const REFRESH_TOKEN_PREFIX: &str = "ndr_";
@@ -27,10 +30,26 @@ pub struct Claims {
     pub aud: String,
 }
 
+/// What a draft preview link grants: reading one article (at one revision, if pinned)
+/// until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewClaims {
+    /// The article id.
+    pub sub: String,
+    /// The pinned revision, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rev: Option<i64>,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    preview_validation: Validation,
     pub access_ttl_seconds: i64,
 }
 
@@ -43,10 +62,15 @@ impl JwtKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         validation.leeway = 5;
+        let mut preview_validation = validation.clone();
+        preview_validation.set_audience(&[PREVIEW_AUDIENCE]);
+        // Expiry is checked against the app's clock, so that it can be tested.
+        preview_validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            preview_validation,
             access_ttl_seconds,
         }
     }
@@ -63,6 +87,38 @@ impl JwtKeys {
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::Internal(format!("cannot sign a token: {e}")))
+    }
+
+    pub fn issue_preview(
+        &self,
+        article_id: i64,
+        revision: Option<i64>,
+        now: i64,
+        expires: i64,
+    ) -> Result<String, ApiError> {
+        let claims = PreviewClaims {
+            sub: article_id.to_string(),
+            rev: revision,
+            iat: now,
+            exp: expires,
+            iss: ISSUER.to_owned(),
+            aud: PREVIEW_AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::Internal(format!("cannot sign a token: {e}")))
+    }
+
+    /// The article (and revision) a preview token opens at `now` (Unix seconds); 401 when
+    /// it has expired, is tampered with or is not a preview token.
+    pub fn verify_preview(&self, token: &str, now: i64) -> Result<(i64, Option<i64>), ApiError> {
+        let claims = jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &self.preview_validation)
+            .map(|data| data.claims)
+            .map_err(|_| ApiError::Unauthorized("the preview token is not valid".into()))?;
+        if claims.exp <= now {
+            return Err(ApiError::Unauthorized("the preview link has expired".into()));
+        }
+        let id = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the preview token is not valid".into()))?;
+        Ok((id, claims.rev))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {

@@ -10,14 +10,17 @@ use utoipa::ToSchema;
 use super::model::{self, Category, CategoryFields};
 use crate::articles::list::{ArticleListQuery, ListScope, article_list};
 use crate::articles::response::ArticleResponse;
+use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal, Viewer};
 use crate::db::now;
 use crate::error::ApiError;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
+    Unavailable, UnsupportedMediaType,
 };
 use crate::extract::{ApiJson, nullable};
 use crate::pagination::ListResponse;
+use crate::preconditions::{IfMatch, version_tag};
 use crate::slug;
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
@@ -132,13 +135,42 @@ pub async fn list_categories(state: Data<AppState>, req: HttpRequest) -> Result<
 #[utoipa::path(
     tag = "categories",
     params(("id" = i64, Path, description = "Category id")),
-    responses((status = 200, description = "The category", body = CategoryResponse), BadRequest, NotFound, Unavailable)
+    responses((status = 200, description = "The category", body = CategoryResponse,
+               headers(("ETag" = String, description = "The version, for If-None-Match and If-Match"))),
+              BadRequest, NotFound, Unavailable)
 )]
 #[get("/categories/{id}")]
 pub async fn get_category(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let category = state.db.read(move |conn| model::find(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+    Ok(respond(HttpResponse::Ok(), CategoryResponse::from(category)))
+}
+
+/// The strong entity tag of a category's current version, which `If-Match` names.
+fn etag(category: &CategoryResponse) -> String {
+    version_tag("v", format!("{}-{}", category.updated_at.timestamp_micros(), category.article_count))
+}
+
+fn respond(mut response: actix_web::HttpResponseBuilder, category: CategoryResponse) -> HttpResponse {
+    response.insert_header((header::ETAG, etag(&category))).json(category)
+}
+
+/// Reads the category for a write, checking `If-Match` against its version.
+fn current_version(
+    conn: &mut crate::db::DbConnection,
+    id: i64,
+    if_match: &IfMatch,
+    required: bool,
+) -> Result<(Category, i64), ApiError> {
+    let current = model::find(conn, id)?;
+    let version = CategoryResponse::from(current.clone());
+    if_match.check(&etag(&version), required, || {
+        format!(
+            "The category has changed since that version (last changed at {}); reload it and apply your change again.",
+            version.updated_at.to_rfc3339()
+        )
+    })?;
+    Ok(current)
 }
 
 /// The published articles of a category and every category below it, with all the
@@ -177,107 +209,143 @@ pub async fn category_articles(
 pub async fn create_category(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let fields = body.0.validate()?;
+    let actor = Actor::new(&principal, origin);
     let category = state
         .db
         .write(move |conn| {
-            let id = model::create(conn, &fields, now())?;
+            let at = now();
+            let id = model::create(conn, &fields, at)?;
+            Change::new("category.create", "category", id)
+                .fields(["name", "slug", "parent_id", "position", "description"])
+                .record(conn, &actor, at)?;
             model::find(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/categories/{}", category.0.id)))
-        .json(CategoryResponse::from(category)))
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, format!("/api/v1/categories/{}", category.0.id)));
+    Ok(respond(created, CategoryResponse::from(category)))
 }
 
 /// Replace a category.
 #[utoipa::path(
     tag = "categories",
-    params(("id" = i64, Path, description = "Category id")),
+    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     request_body = CategoryInput,
     security(("bearer" = [])),
-    responses((status = 200, description = "Replaced", body = CategoryResponse),
-              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+    responses((status = 200, description = "Replaced", body = CategoryResponse,
+               headers(("ETag" = String, description = "The version, for If-Match"))),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+              PayloadTooLarge, UnsupportedMediaType, Unavailable)
 )]
 #[put("/categories/{id}")]
 pub async fn replace_category(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageTaxonomy)?;
-    let id = id.into_inner();
-    let fields = body.0.validate()?;
-    let category = state
-        .db
-        .write(move |conn| {
-            model::update(conn, id, &fields, now())?;
-            model::find(conn, id)
-        })
-        .await?;
-    state.content_changed();
-    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+    let input = body.0;
+    write_category(state, principal, origin, if_match, id.into_inner(), move |_| input).await
 }
 
 /// Change some fields of a category (moving it under another parent, too).
 #[utoipa::path(
     tag = "categories",
-    params(("id" = i64, Path, description = "Category id")),
+    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     request_body = CategoryPatch,
     security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = CategoryResponse),
-              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable)
+    responses((status = 200, description = "Updated", body = CategoryResponse,
+               headers(("ETag" = String, description = "The version, for If-Match"))),
+              BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+              PayloadTooLarge, UnsupportedMediaType, Unavailable)
 )]
 #[patch("/categories/{id}")]
 pub async fn update_category(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<CategoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageTaxonomy)?;
-    let id = id.into_inner();
     let patch = body.0;
+    write_category(state, principal, origin, if_match, id.into_inner(), move |current| CategoryInput {
+        name: patch.name.unwrap_or(current.name),
+        slug: Some(patch.slug.unwrap_or(current.slug)),
+        parent_id: patch.parent_id.unwrap_or(current.parent_id),
+        position: patch.position.unwrap_or(current.position),
+        description: patch.description.unwrap_or(current.description),
+    })
+    .await
+}
+
+/// A PUT or PATCH: the whole category `input` makes of the current one, with its audit entry.
+async fn write_category(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
+    id: i64,
+    input: impl FnOnce(Category) -> CategoryInput + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let actor = Actor::new(&principal, origin);
+    let required = state.settings.require_if_match;
     let category = state
         .db
         .write(move |conn| {
-            let (current, _) = model::find(conn, id)?;
-            let fields = CategoryInput {
-                name: patch.name.unwrap_or(current.name),
-                slug: Some(patch.slug.unwrap_or(current.slug)),
-                parent_id: patch.parent_id.unwrap_or(current.parent_id),
-                position: patch.position.unwrap_or(current.position),
-                description: patch.description.unwrap_or(current.description),
+            let current = current_version(conn, id, &if_match, required)?;
+            let before = CategoryResponse::from(current.clone());
+            let fields = input(current.0).validate()?;
+            let at = now();
+            model::update(conn, id, &fields, at)?;
+            let category = model::find(conn, id)?;
+            let changed = changed_fields(&before, &CategoryResponse::from(category.clone()));
+            if !changed.is_empty() {
+                Change::new("category.update", "category", id).fields(changed).record(conn, &actor, at)?;
             }
-            .validate()?;
-            model::update(conn, id, &fields, now())?;
-            model::find(conn, id)
+            Ok(category)
         })
         .await?;
     state.content_changed();
-    Ok(HttpResponse::Ok().json(CategoryResponse::from(category)))
+    Ok(respond(HttpResponse::Ok(), CategoryResponse::from(category)))
 }
 
 /// Delete a category that files no article and has no sub-categories (else 409).
 #[utoipa::path(
     tag = "categories",
-    params(("id" = i64, Path, description = "Category id")),
+    params(("id" = i64, Path, description = "Category id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
+    responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
+              PreconditionFailed, PreconditionRequired, Unavailable)
 )]
 #[delete("/categories/{id}")]
 pub async fn delete_category(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let actor = Actor::new(&principal, origin);
+    let required = state.settings.require_if_match;
+    state
+        .db
+        .write(move |conn| {
+            current_version(conn, id, &if_match, required)?;
+            model::delete(conn, id)?;
+            Change::new("category.delete", "category", id).record(conn, &actor, now())
+        })
+        .await?;
     state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

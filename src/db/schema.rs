@@ -61,6 +61,8 @@ diesel::table! {
         search_title -> Text,
         search_body -> Text,
         rating_score -> BigInt,
+        revision -> BigInt,
+        trashed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -199,3 +201,40 @@ diesel::table! {
 
 diesel::joinable!(stats_article_views -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(stats_article_views, articles);
+
+diesel::table! {
+    article_revisions (article_id, number) {
+        article_id -> BigInt,
+        number -> BigInt,
+        snapshot -> Text,
+        changed_fields -> Text,
+        note -> Nullable<Text>,
+        restored_from -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        actor_token_id -> Nullable<BigInt>,
+        actor_name -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(article_revisions, articles);
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        actor_username -> Nullable<Text>,
+        actor_token_id -> Nullable<BigInt>,
+        actor_token_name -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        changed_fields -> Text,
+        client_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}

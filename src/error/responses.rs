@@ -38,6 +38,18 @@ pub struct NotFound(#[allow(dead_code)] Problem);
 #[response(status = 409, content_type = "application/problem+json")]
 pub struct Conflict(#[allow(dead_code)] Problem);
 
+/// `If-Match` names a version that is no longer current: someone else changed the
+/// resource. Nothing was changed; `ETag` is the current version.
+#[derive(IntoResponses)]
+#[response(status = 412, content_type = "application/problem+json",
+           headers(("ETag" = String, description = "The current version")))]
+pub struct PreconditionFailed(#[allow(dead_code)] Problem);
+
+/// This server requires `If-Match` on the write (`NEWSDESK_REQUIRE_IF_MATCH`).
+#[derive(IntoResponses)]
+#[response(status = 428, content_type = "application/problem+json")]
+pub struct PreconditionRequired(#[allow(dead_code)] Problem);
+
 /// The request body is larger than the configured limit.
 #[derive(IntoResponses)]
 #[response(status = 413, content_type = "application/problem+json")]

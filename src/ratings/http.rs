@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, Outcome, RatingFilter, Reader, Summary};
 use crate::articles::model::{self as articles, Audience};
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
 use crate::caching::ResponseCache;
 use crate::client;
@@ -256,11 +257,19 @@ pub async fn list_ratings(
 pub async fn delete_rating(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateRatings)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let actor = Actor::new(&principal, origin);
+    state
+        .db
+        .write(move |conn| {
+            model::delete(conn, id)?;
+            Change::new("rating.delete", "rating", id).record(conn, &actor, now())
+        })
+        .await?;
     state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

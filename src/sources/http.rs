@@ -8,13 +8,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{self, SourceFields, SourceWithCount};
+use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal};
+use crate::db::now;
 use crate::error::ApiError;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
+    Unavailable, UnsupportedMediaType,
 };
 use crate::extract::{ApiJson, nullable};
 use crate::pagination::{ListResponse, PageQuery};
+use crate::preconditions::{IfMatch, version_tag};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 
@@ -142,13 +146,42 @@ pub async fn list_sources(
 #[utoipa::path(
     tag = "sources",
     params(("id" = i64, Path, description = "Source id")),
-    responses((status = 200, description = "The source", body = SourceResponse), BadRequest, NotFound, Unavailable)
+    responses((status = 200, description = "The source", body = SourceResponse,
+               headers(("ETag" = String, description = "The version, for If-None-Match and If-Match"))),
+              BadRequest, NotFound, Unavailable)
 )]
 #[get("/sources/{id}")]
 pub async fn get_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let source = state.db.read(move |conn| model::find(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+    Ok(respond(HttpResponse::Ok(), SourceResponse::from(source)))
+}
+
+/// The strong entity tag of a source's current version, which `If-Match` names.
+fn etag(source: &SourceResponse) -> String {
+    version_tag("v", format!("{}-{}", source.updated_at.timestamp_micros(), source.article_count))
+}
+
+fn respond(mut response: actix_web::HttpResponseBuilder, source: SourceResponse) -> HttpResponse {
+    response.insert_header((header::ETAG, etag(&source))).json(source)
+}
+
+/// Reads the source for a write, checking `If-Match` against its version.
+fn current_version(
+    conn: &mut crate::db::DbConnection,
+    id: i64,
+    if_match: &IfMatch,
+    required: bool,
+) -> Result<SourceWithCount, ApiError> {
+    let current = model::find(conn, id)?;
+    let version = SourceResponse::from(current.clone());
+    if_match.check(&etag(&version), required, || {
+        format!(
+            "The source has changed since that version (last changed at {}); reload it and apply your change again.",
+            version.updated_at.to_rfc3339()
+        )
+    })?;
+    Ok(current)
 }
 
 /// Create a source.
@@ -166,92 +199,141 @@ pub async fn get_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResp
 pub async fn create_source(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let fields = body.0.validate()?;
-    let source = state.db.write(move |conn| model::create(conn, &fields)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/sources/{}", source.source.id)))
-        .json(SourceResponse::from(source)))
+    let actor = Actor::new(&principal, origin);
+    let source = state
+        .db
+        .write(move |conn| {
+            let source = model::create(conn, &fields)?;
+            Change::new("source.create", "source", source.source.id)
+                .fields(["name", "url", "logo_url", "description"])
+                .record(conn, &actor, now())?;
+            Ok(source)
+        })
+        .await?;
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, format!("/api/v1/sources/{}", source.source.id)));
+    Ok(respond(created, SourceResponse::from(source)))
 }
 
 /// Replace a source.
 #[utoipa::path(
     tag = "sources",
-    params(("id" = i64, Path, description = "Source id")),
+    params(("id" = i64, Path, description = "Source id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     request_body = SourceInput,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Replaced", body = SourceResponse),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        (status = 200, description = "Replaced", body = SourceResponse,
+         headers(("ETag" = String, description = "The version, for If-Match"))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+        PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[put("/sources/{id}")]
 pub async fn replace_source(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<SourceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageTaxonomy)?;
-    let id = id.into_inner();
-    let fields = body.0.validate()?;
-    let source = state.db.write(move |conn| model::update(conn, id, &fields)).await?;
-    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+    let input = body.0;
+    write_source(state, principal, origin, if_match, id.into_inner(), move |_| input).await
 }
 
 /// Change some fields of a source.
 #[utoipa::path(
     tag = "sources",
-    params(("id" = i64, Path, description = "Source id")),
+    params(("id" = i64, Path, description = "Source id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     request_body = SourcePatch,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = SourceResponse),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        (status = 200, description = "Updated", body = SourceResponse,
+         headers(("ETag" = String, description = "The version, for If-Match"))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired,
+        PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
 #[patch("/sources/{id}")]
 pub async fn update_source(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
     body: ApiJson<SourcePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::ManageTaxonomy)?;
-    let id = id.into_inner();
     let patch = body.0;
+    write_source(state, principal, origin, if_match, id.into_inner(), move |current| patch.apply_to(current)).await
+}
+
+/// A PUT or PATCH: the whole source `input` makes of the current one, with its audit entry.
+async fn write_source(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
+    id: i64,
+    input: impl FnOnce(SourceWithCount) -> SourceInput + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageTaxonomy)?;
+    let actor = Actor::new(&principal, origin);
+    let required = state.settings.require_if_match;
     let source = state
         .db
         .write(move |conn| {
-            let fields = patch.apply_to(model::find(conn, id)?).validate()?;
-            model::update(conn, id, &fields)
+            let current = current_version(conn, id, &if_match, required)?;
+            let before = SourceResponse::from(current.clone());
+            let fields = input(current).validate()?;
+            let source = model::update(conn, id, &fields)?;
+            let changed = changed_fields(&before, &SourceResponse::from(source.clone()));
+            if !changed.is_empty() {
+                Change::new("source.update", "source", id).fields(changed).record(conn, &actor, now())?;
+            }
+            Ok(source)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(SourceResponse::from(source)))
+    state.content_changed();
+    Ok(respond(HttpResponse::Ok(), SourceResponse::from(source)))
 }
 
 /// Delete a source that no article cites.
 #[utoipa::path(
     tag = "sources",
-    params(("id" = i64, Path, description = "Source id")),
+    params(("id" = i64, Path, description = "Source id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you are changing; 412 when it is no longer current")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "Articles still cite the source; nothing was deleted",
          body = crate::error::Problem, content_type = "application/problem+json"),
-        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unavailable
     )
 )]
 #[delete("/sources/{id}")]
 pub async fn delete_source(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
     id: Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let actor = Actor::new(&principal, origin);
+    let required = state.settings.require_if_match;
+    state
+        .db
+        .write(move |conn| {
+            current_version(conn, id, &if_match, required)?;
+            model::delete(conn, id)?;
+            Change::new("source.delete", "source", id).record(conn, &actor, now())
+        })
+        .await?;
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

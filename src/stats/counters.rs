@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, Metric, PAGE_VIEWS, VISITS};
 use super::periods;
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
 use crate::error::responses::{
@@ -126,6 +127,7 @@ pub async fn get_counter(
 pub async fn set_counter(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     path: Path<(String, String)>,
     body: ApiJson<CounterValue>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,7 +141,18 @@ pub async fn set_counter(
     // Hits still in memory belong after the import, so write them first.
     state.stats.flush()?;
     let (m, p) = (metric.clone(), period.clone());
-    state.db.write(move |conn| model::set_counter(conn, &m, &p, value)).await?;
+    let actor = Actor::new(&principal, origin);
+    state
+        .db
+        .write(move |conn| {
+            let before = model::counter(conn, &m, &p)?;
+            model::set_counter(conn, &m, &p, value)?;
+            Change::new("stats.counter_set", "stats", format!("{m}/{p}"))
+                .fields(["value"])
+                .details(serde_json::json!({ "before": before, "after": value }))
+                .record(conn, &actor, crate::db::now())
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(Counter { metric, period, value }))
 }
 
@@ -171,11 +184,27 @@ pub struct PurgeReport {
 pub async fn purge(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     query: Query<PurgeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteStats)?;
     let before = query.before;
-    let purged = state.db.write(move |conn| model::purge(conn, &before.to_string())).await?;
+    let actor = Actor::new(&principal, origin);
+    let purged = state
+        .db
+        .write(move |conn| {
+            let purged = model::purge(conn, &before.to_string())?;
+            Change::new("stats.purge", "stats", "detail")
+                .details(serde_json::json!({
+                    "before": before.to_string(),
+                    "hour_counters": purged.hour_counters,
+                    "breakdown_rows": purged.breakdown_rows,
+                    "article_view_rows": purged.article_view_rows,
+                }))
+                .record(conn, &actor, crate::db::now())?;
+            Ok(purged)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(PurgeReport {
         before,
         hour_counters: purged.hour_counters,

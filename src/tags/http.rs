@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 use super::model::{self, Tag, TagName};
 use crate::articles::list::{ArticleListQuery, ListScope, article_list};
 use crate::articles::response::ArticleResponse;
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
+use crate::db::now;
 use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
@@ -122,14 +124,17 @@ pub async fn tag_articles(
 pub async fn create_tag(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let tag = check(body.0)?;
+    let actor = Actor::new(&principal, origin);
     let saved = state
         .db
         .write(move |conn| {
             let id = model::save(conn, None, &tag)?;
+            Change::new("tag.create", "tag", id).fields(["name", "slug"]).record(conn, &actor, now())?;
             model::find(conn, id)
         })
         .await?;
@@ -151,17 +156,28 @@ pub async fn create_tag(
 pub async fn rename_tag(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: Path<i64>,
     body: ApiJson<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let tag = check(body.0)?;
+    let actor = Actor::new(&principal, origin);
     let saved = state
         .db
         .write(move |conn| {
+            let (before, _) = model::find(conn, id)?;
             model::save(conn, Some(id), &tag)?;
-            model::find(conn, id)
+            let saved = model::find(conn, id)?;
+            let changed: Vec<&str> = [("name", before.name != saved.0.name), ("slug", before.slug != saved.0.slug)]
+                .into_iter()
+                .filter_map(|(field, differs)| differs.then_some(field))
+                .collect();
+            if !changed.is_empty() {
+                Change::new("tag.update", "tag", id).fields(changed).record(conn, &actor, now())?;
+            }
+            Ok(saved)
         })
         .await?;
     state.content_changed();
@@ -176,10 +192,22 @@ pub async fn rename_tag(
     responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
 #[delete("/tags/{id}")]
-pub async fn delete_tag(state: Data<AppState>, principal: Principal, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_tag(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let actor = Actor::new(&principal, origin);
+    state
+        .db
+        .write(move |conn| {
+            model::delete(conn, id)?;
+            Change::new("tag.delete", "tag", id).record(conn, &actor, now())
+        })
+        .await?;
     state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }

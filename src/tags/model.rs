@@ -141,3 +141,12 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
     diesel::delete(tags::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// The tags with these slugs, by slug.
+pub fn by_slugs(conn: &mut DbConnection, slugs: &[String]) -> Result<HashMap<String, Tag>, ApiError> {
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<Tag> = tags::table.filter(tags::slug.eq_any(slugs)).select(Tag::as_select()).load(conn)?;
+    Ok(found.into_iter().map(|tag| (tag.slug.clone(), tag)).collect())
+}

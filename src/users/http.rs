@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::account::{UserResponse, check_password, check_username};
 use super::model::{self, NewUser, UserChanges};
+use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal, Role, password};
 use crate::db::now;
 use crate::error::ApiError;
@@ -82,6 +83,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     body: ApiJson<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
@@ -93,7 +95,18 @@ pub async fn create_user(
     checks.finish()?;
     let password_hash = actix_web::web::block(move || password::hash(&input.password)).await??;
     let new = NewUser { username, display_name, role: input.role.as_str().to_owned(), password_hash };
-    let user = state.db.write(move |conn| model::create(conn, &new, now())).await?;
+    let actor = Actor::new(&principal, origin);
+    let user = state
+        .db
+        .write(move |conn| {
+            let at = now();
+            let user = model::create(conn, &new, at)?;
+            Change::new("user.create", "user", user.id)
+                .fields(["username", "display_name", "role", "password"])
+                .record(conn, &actor, at)?;
+            Ok(user)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .json(UserResponse::from(user)))
@@ -129,6 +142,7 @@ pub async fn get_user(state: Data<AppState>, principal: Principal, id: Path<i64>
 pub async fn update_user(
     state: Data<AppState>,
     principal: Principal,
+    origin: Origin,
     id: Path<i64>,
     body: ApiJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
@@ -146,8 +160,27 @@ pub async fn update_user(
         Some(password) => Some(actix_web::web::block(move || password::hash(&password)).await??),
         None => None,
     };
+    let new_password = password_hash.is_some();
     let changes = UserChanges { display_name, role: patch.role, disabled: patch.disabled, password_hash };
-    let user = state.db.write(move |conn| model::update(conn, id, &changes, now())).await?;
+    let actor = Actor::new(&principal, origin);
+    let user = state
+        .db
+        .write(move |conn| {
+            let at = now();
+            let before = UserResponse::from(model::find(conn, id)?);
+            let user = model::update(conn, id, &changes, at)?;
+            let after = UserResponse::from(user.clone());
+            let mut changed = changed_fields(&before, &after);
+            if new_password {
+                changed.push("password".into());
+            }
+            if !changed.is_empty() {
+                let action = if after.disabled && !before.disabled { "user.disable" } else { "user.update" };
+                Change::new(action, "user", id).fields(changed).record(conn, &actor, at)?;
+            }
+            Ok(user)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -160,9 +193,26 @@ pub async fn update_user(
               BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
 )]
 #[delete("/users/{id}")]
-pub async fn delete_user(state: Data<AppState>, principal: Principal, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_user(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let id = id.into_inner();
-    state.db.write(move |conn| model::delete(conn, id)).await?;
+    let actor = Actor::new(&principal, origin);
+    state
+        .db
+        .write(move |conn| {
+            let user = model::find(conn, id)?;
+            model::delete(conn, id)?;
+            Change::new("user.delete", "user", id).details(serde_json::json!({ "username": user.username })).record(
+                conn,
+                &actor,
+                now(),
+            )
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -227,8 +227,13 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     assert!(replaced.body["published_at"].is_string());
     assert!(replaced.body["updated_at"].as_str() >= article["updated_at"].as_str());
 
-    assert_eq!(app.delete(&path).await.status, 204);
+    assert_eq!(app.delete(&path).await.status, 204, "to the trash");
     app.get(&path).await.assert_problem(404);
+    app.delete(&path).await.assert_problem(409);
+    app.put(&path, &json!({"title": "x"})).await.assert_problem(409);
+    app.patch(&path, &json!({"title": "x"})).await.assert_problem(409);
+    assert_eq!(app.delete(&format!("{path}?permanent=true")).await.status, 204);
+    app.get_as_admin(&path).await.assert_problem(404);
     app.delete(&path).await.assert_problem(404);
     app.put(&path, &json!({"title": "x"})).await.assert_problem(404);
     app.patch(&path, &json!({"title": "x"})).await.assert_problem(404);

@@ -66,6 +66,8 @@ async fn categories_nest_and_are_managed_by_staff() {
 
     app.delete(&format!("/api/v1/categories/{}", news.body["id"])).await.assert_problem(409);
     app.delete(&format!("/api/v1/articles/{}", in_local["id"])).await;
+    app.delete(&format!("/api/v1/categories/{}", local.body["id"])).await.assert_problem(409);
+    app.delete(&format!("/api/v1/articles/{}?permanent=true", in_local["id"])).await;
     assert_eq!(app.delete(&format!("/api/v1/categories/{}", local.body["id"])).await.status, 204);
     let author = app.user_token("tac.gia", "author").await;
     let denied = app.call(Method::POST, "/api/v1/categories", Some(&author), Some(&json!({"name": "Mới"}))).await;

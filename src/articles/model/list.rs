@@ -184,7 +184,13 @@ fn nulls_last(filter: &ListFilter) -> bool {
 fn filtered(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> ArticleQuery {
     let mut query = visible_until(filter.audience.unwrap_or(Audience::Public), now, until);
     query = match filter.status {
-        None => query,
+        Some(Status::Trashed) => query.filter(articles::trashed_at.is_not_null()),
+        // Public lists leave the trash out already; staff lists show it only when asked to.
+        _ if filter.audience == Some(Audience::Staff) => query.filter(articles::trashed_at.is_null()),
+        _ => query,
+    };
+    query = match filter.status {
+        None | Some(Status::Trashed) => query,
         Some(Status::Published) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.le(now)),
         Some(Status::Scheduled) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.gt(now)),
         Some(other) => query.filter(articles::status.eq(other.stored())),
@@ -279,6 +285,8 @@ macro_rules! article_columns {
             articles::created_by,
             articles::created_at,
             articles::updated_at,
+            articles::revision,
+            articles::trashed_at,
         )
     };
 }
