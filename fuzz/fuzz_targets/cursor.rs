@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use newsdesk::articles::listing::{Cursor, Sort};
+use newsdesk::articles::model::list::{Cursor, Sort};
 
 const SORTS: [&str; 4] = ["-published_at", "title", "-view_count", "relevance"];
 
