@@ -192,7 +192,8 @@ pub async fn delete_article(
         principal.require(Permission::DeleteArticles)?;
     }
     let id = id.into_inner();
-    let at = now();
+    // The trash's age is read on the app's clock, as the sweep reads it.
+    let at = state.stats.clock().now();
     let actor = Actor::new(&principal, origin);
     let require = state.settings.require_if_match;
     state

@@ -2,9 +2,11 @@
 //! its own database (SQLite by default; PostgreSQL with NEWSDESK_TEST_DATABASE=postgres://...).
 
 mod articles;
+mod audit;
 mod auth;
 mod cli;
 mod corpus;
+mod editorial;
 mod errors;
 mod helpers;
 mod layout;

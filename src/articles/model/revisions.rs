@@ -63,7 +63,7 @@ impl Snapshot {
         }
     }
 
-    /// The names of the fields that differ from `other`, in the snapshot's order.
+    /// The names of the fields that differ from `other`, by name.
     pub fn changed_from(&self, other: &Snapshot) -> Vec<String> {
         let before = other.fields();
         self.fields()
