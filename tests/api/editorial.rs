@@ -214,7 +214,11 @@ async fn the_trash_hides_restores_and_deletes_for_good() {
 
 #[actix_web::test]
 async fn the_sweep_removes_what_stayed_in_the_trash_too_long() {
-    let app = TestApp::spawn_with(|settings| settings.maintenance_interval = 50).await;
+    let app = TestApp::spawn_with(|settings| {
+        settings.maintenance_interval = 50;
+        settings.audit_days = 30;
+    })
+    .await;
     let old = app.publish("Để lâu").await;
     let fresh = app.publish("Mới bỏ").await;
     app.delete(&format!("/api/v1/articles/{}", old["id"])).await;
@@ -230,6 +234,7 @@ async fn the_sweep_removes_what_stayed_in_the_trash_too_long() {
     let entries = audit(&app, &format!("action=article.delete&resource_id={}", old["id"])).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["actor"]["user_id"], Value::Null, "the sweep acts for no one");
+    assert_eq!(audit(&app, "action=article.create").await, Vec::<Value>::new(), "entries past NEWSDESK_AUDIT_DAYS go");
 }
 
 #[actix_web::test]
