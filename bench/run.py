@@ -111,6 +111,7 @@ def newsdesk_env(database_url, port):
         "NEWSDESK_WORKERS": "2",
         "NEWSDESK_ADMIN_PASSWORD": "benchmark-admin-password",
         "NEWSDESK_RATING_RATE_LIMIT": "1000000",
+        "NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY": "0",
         "RUST_LOG": "error",
     })
     return env

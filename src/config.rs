@@ -84,6 +84,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rating_rate_limit: u32,
 
+    /// New ratings of one article one client address may give per local day (0: no cap).
+    /// Distinct visitor ids behind one address are distinct readers up to this many.
+    #[arg(long, env = "NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY", value_name = "NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY",
+          default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub ratings_per_address_per_day: u32,
+
     /// The site's time zone: what "today" and "this month" mean in the statistics.
     #[arg(long, env = "NEWSDESK_TIMEZONE", value_name = "NEWSDESK_TIMEZONE", default_value = "Asia/Ho_Chi_Minh",
           value_parser = parse_time_zone)]
@@ -203,6 +209,7 @@ impl Settings {
             login_lockout: 900,
             trusted_proxies: Vec::new(),
             rating_rate_limit: 30,
+            ratings_per_address_per_day: 20,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             visit_window: 1800,
             online_window: 300,

@@ -499,16 +499,7 @@ fn choose_slug(
 /// their transactions end, so each sees the others' slugs instead of racing for one
 /// suffix. (SQLite writes are already serialized.)
 fn lock_slug_family(conn: &mut DbConnection, base: &str) -> Result<(), ApiError> {
-    if let DbConnection::Postgres(pg) = conn {
-        // FNV-1a: a hash that is the same in every process.
-        let key = base
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(key as i64)
-            .execute(pg)?;
-    }
-    Ok(())
+    crate::db::take_turns(conn, base)
 }
 
 fn is_slug_clash(e: &diesel::result::Error) -> bool {

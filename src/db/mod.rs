@@ -301,6 +301,21 @@ impl Db {
 /// is taken first (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a transaction that
 /// reads first and writes later cannot wait for the lock when another process holds it,
 /// and would fail with "database is locked".
+/// On PostgreSQL, makes the transactions that name the same `name` take turns until each
+/// ends (a transaction-scoped advisory lock). SQLite writes are serialized already.
+pub fn take_turns(conn: &mut DbConnection, name: &str) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        // FNV-1a: a hash that is the same in every process.
+        let key = name
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key as i64)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 fn in_write_transaction<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,

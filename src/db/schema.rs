@@ -151,6 +151,7 @@ diesel::table! {
         score -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        address_key -> Nullable<Text>,
     }
 }
 

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post};
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, Outcome, RatingFilter, Reader, Summary};
+use super::model::{self, AddressCap, Outcome, RatingFilter, Reader, Summary};
 use crate::articles::model::{self as articles, Audience};
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
@@ -90,24 +90,38 @@ impl From<model::Rating> for RatingResponse {
     }
 }
 
-/// Who is rating: the visitor id if the frontend sends one, else the client itself;
-/// and, as a second signal, a keyed hash of the client's address and browser.
+/// Who is rating: the visitor id if the frontend sends one, else the client itself
+/// (address and browser); and the keyed hashes of the client and of its address.
 fn reader(req: &HttpRequest, state: &AppState, body_visitor_id: Option<&str>) -> Result<Reader, ApiError> {
     let visitor_id = client::visitor_id(req, body_visitor_id)?;
     let ip = client::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let client_key = client::keyed_hash(&state.address_secret, &["client", &ip, client::user_agent(req)]);
+    let address_key = client::keyed_hash(&state.address_secret, &["address", &ip]);
     let reader_key = match visitor_id {
         Some(id) => client::keyed_hash(&state.address_secret, &["visitor", id]),
         None => client_key.clone(),
     };
-    Ok(Reader { reader_key, client_key })
+    Ok(Reader { reader_key, client_key, address_key })
+}
+
+/// The cap on new ratings from one address today (local day), unless it is off.
+fn address_cap(state: &AppState) -> Option<AddressCap> {
+    let limit = state.settings.ratings_per_address_per_day;
+    (limit > 0).then(|| {
+        let tz = state.settings.time_zone;
+        let local_midnight = crate::stats::periods::local(now(), tz).date().and_time(chrono::NaiveTime::MIN);
+        let since = tz.from_local_datetime(&local_midnight).earliest().map_or(local_midnight, |t| t.naive_utc());
+        AddressCap { limit: i64::from(limit), since }
+    })
 }
 
 /// Rate an article (public).
 ///
 /// One rating per reader per article: rating again replaces the score. The reader is
-/// the `X-Visitor-Id` (or `visitor_id`); the same address and browser within 24 hours
-/// count as the same reader even with a new visitor id.
+/// the `X-Visitor-Id` (or `visitor_id`), or without one the client (address and
+/// browser). Distinct visitor ids are distinct readers, even behind one address; an
+/// address gives at most `NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY` new ratings of an
+/// article per local day (429 beyond it; changing an earlier score is never capped).
 #[utoipa::path(
     tag = "ratings",
     params(
@@ -144,6 +158,7 @@ pub async fn rate_article(
     }
     let score = input.score as i32;
     let at = now();
+    let cap = address_cap(&state);
     let (outcome, summary, slug) = state
         .db
         .write(move |conn| {
@@ -155,7 +170,7 @@ pub async fn rate_article(
                     errors: vec![],
                 });
             }
-            let outcome = model::rate(conn, article_id, &reader, score, at)?;
+            let outcome = model::rate(conn, article_id, &reader, score, cap, at)?;
             Ok((outcome, model::summary(conn, article_id)?, slug))
         })
         .await?;

@@ -4,7 +4,7 @@
 //! in one transaction with additive updates, so the aggregate is exact however many
 //! writers there are.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::dsl::{case_when, count_star};
 use diesel::prelude::*;
 
@@ -13,10 +13,6 @@ use crate::db::schema::{articles, ratings};
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::pagination::Paging;
-
-/// A different visitor id from the same address and browser within this time counts
-/// as the same reader (someone who cleared their cookies), not as a new vote.
-pub const SAME_CLIENT_WINDOW_HOURS: i64 = 24;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ratings)]
@@ -28,11 +24,21 @@ pub struct Rating {
     pub updated_at: NaiveDateTime,
 }
 
-/// Who rates: the keyed hashes standing for the reader and their client.
+/// Who rates: the keyed hashes standing for the reader (their visitor id, or without one
+/// their address and browser), their client (address and browser) and their address.
 #[derive(Debug, Clone)]
 pub struct Reader {
     pub reader_key: String,
     pub client_key: String,
+    pub address_key: String,
+}
+
+/// At most `limit` new ratings of one article from one address since `since` (the start
+/// of the local day).
+#[derive(Debug, Clone, Copy)]
+pub struct AddressCap {
+    pub limit: i64,
+    pub since: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,12 +62,13 @@ pub fn rate(
     article_id: i64,
     reader: &Reader,
     score: i32,
+    cap: Option<AddressCap>,
     now: NaiveDateTime,
 ) -> Result<Outcome, ApiError> {
     // Two first votes of one reader racing: the unique index stops the second insert,
     // which then finds the first and replaces it.
     for _ in 0..3 {
-        let attempt = conn.transaction(|conn| rate_once(conn, article_id, reader, score, now));
+        let attempt = conn.transaction(|conn| rate_once(conn, article_id, reader, score, cap, now));
         match attempt {
             Err(ApiError::Conflict { .. }) => continue,
             other => return other,
@@ -75,23 +82,17 @@ fn rate_once(
     article_id: i64,
     reader: &Reader,
     score: i32,
+    cap: Option<AddressCap>,
     now: NaiveDateTime,
 ) -> Result<Outcome, ApiError> {
-    let recent = now - Duration::hours(SAME_CLIENT_WINDOW_HOURS);
-    let existing: Option<(i64, i32, String)> = ratings::table
+    let existing: Option<(i64, i32)> = ratings::table
         .filter(ratings::article_id.eq(article_id))
-        .filter(
-            ratings::reader_key
-                .eq(&reader.reader_key)
-                .or(ratings::client_key.eq(&reader.client_key).and(ratings::updated_at.gt(recent))),
-        )
-        .select((ratings::id, ratings::score, ratings::reader_key))
-        .order(ratings::updated_at.desc())
-        .load(conn)?
-        .into_iter()
-        .max_by_key(|(_, _, key)| *key == reader.reader_key);
+        .filter(ratings::reader_key.eq(&reader.reader_key))
+        .select((ratings::id, ratings::score))
+        .first(conn)
+        .optional()?;
     match existing {
-        Some((id, old_score, _)) => {
+        Some((id, old_score)) => {
             diesel::update(ratings::table.find(id))
                 .set((
                     ratings::score.eq(score),
@@ -104,11 +105,15 @@ fn rate_once(
             Ok(Outcome::Changed)
         }
         None => {
+            if let Some(cap) = cap {
+                check_address_cap(conn, article_id, &reader.address_key, cap)?;
+            }
             on_backend!(conn, |c| diesel::insert_into(ratings::table)
                 .values((
                     ratings::article_id.eq(article_id),
                     ratings::reader_key.eq(&reader.reader_key),
                     ratings::client_key.eq(&reader.client_key),
+                    ratings::address_key.eq(&reader.address_key),
                     ratings::score.eq(score),
                     ratings::created_at.eq(now),
                     ratings::updated_at.eq(now),
@@ -118,6 +123,33 @@ fn rate_once(
             Ok(Outcome::Created)
         }
     }
+}
+
+/// Refuses a new rating past the cap. On PostgreSQL the new ratings of one article from one
+/// address take turns, so that concurrent ones cannot all slip under it.
+fn check_address_cap(
+    conn: &mut DbConnection,
+    article_id: i64,
+    address_key: &str,
+    cap: AddressCap,
+) -> Result<(), ApiError> {
+    crate::db::take_turns(conn, &format!("rating:{article_id}:{address_key}"))?;
+    let today: i64 = ratings::table
+        .filter(ratings::article_id.eq(article_id))
+        .filter(ratings::address_key.eq(address_key))
+        .filter(ratings::created_at.ge(cap.since))
+        .count()
+        .get_result(conn)?;
+    if today >= cap.limit {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "This address has already given {today} new ratings of this article today, the most \
+                 NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY allows; readers who rated before can still change their score."
+            ),
+            retry_after_seconds: 3600,
+        });
+    }
+    Ok(())
 }
 
 fn add_to_article(conn: &mut DbConnection, article_id: i64, count: i64, points: i64) -> Result<(), ApiError> {

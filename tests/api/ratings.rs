@@ -69,48 +69,63 @@ async fn a_reader_rates_once_and_may_change_their_mind() {
     assert_eq!(summary(&app, &article).await["average"], 3.3, "rounded to one decimal");
 }
 
-#[actix_web::test]
-async fn clearing_cookies_does_not_vote_again() {
-    let app = TestApp::spawn().await;
-    let article = app.publish("Chống bình chọn hai lần").await;
-    let browser = "Mozilla/5.0 (same browser)";
-    let rate_with = |visitor: &'static str| {
-        let request = app
-            .client
-            .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
-            .header("X-Visitor-Id", visitor)
-            .header("User-Agent", browser)
-            .json(&json!({"score": 5}));
-        app.send(request)
-    };
-    assert_eq!(rate_with("first-cookie-id").await.status, 201);
-    let new_cookie = rate_with("second-cookie-id").await;
-    assert_eq!(new_cookie.status, 200, "same address and browser: the same reader");
-    assert_eq!(new_cookie.body["summary"]["count"], 1);
+/// Chrome on Android sends this reduced user agent on every phone.
+const ANDROID_CHROME: &str =
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 
-    let no_cookie = app
-        .send(
-            app.client
-                .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
-                .header("User-Agent", "Another/1.0")
-                .json(&json!({"score": 3})),
-        )
-        .await;
-    assert_eq!(no_cookie.status, 201);
-    let repeat = app
-        .send(
-            app.client
-                .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
-                .header("User-Agent", "Another/1.0")
-                .json(&json!({"score": 4, "visitor_id": null})),
-        )
-        .await;
-    assert_eq!(repeat.status, 200);
-    assert_eq!(
-        repeat.body["summary"],
-        json!({"total_points": 9, "count": 2, "average": 4.5,
-                                               "histogram": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}})
-    );
+/// A rating from `address` (through the trusted local proxy), as `visitor` if given.
+async fn rate_from(app: &TestApp, article: &Value, address: &str, visitor: Option<&str>, score: i64) -> Reply {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
+        .header("X-Forwarded-For", address)
+        .header("User-Agent", ANDROID_CHROME)
+        .json(&json!({"score": score}));
+    if let Some(visitor) = visitor {
+        request = request.header("X-Visitor-Id", visitor);
+    }
+    app.send(request).await
+}
+
+#[actix_web::test]
+async fn distinct_readers_behind_one_address_count_and_a_cap_bounds_cookie_clearers() {
+    let app = TestApp::spawn_with(|settings| settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let article = app.publish("Sau cùng một địa chỉ").await;
+    let carrier = "203.0.113.7";
+    for (visitor, status) in [("reader-one-0001", 201), ("reader-two-0002", 201), ("reader-three-0003", 201)] {
+        assert_eq!(rate_from(&app, &article, carrier, Some(visitor), 5).await.status, status);
+    }
+    assert_eq!(summary(&app, &article).await["count"], 3, "three visitor ids are three readers");
+
+    for i in 4..=20 {
+        let reply = rate_from(&app, &article, carrier, Some(&format!("reader-{i:04}")), 4).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let twenty_first = rate_from(&app, &article, carrier, Some("reader-0021"), 1).await;
+    let problem = twenty_first.assert_problem(429);
+    assert!(problem["detail"].as_str().unwrap().contains("NEWSDESK_RATINGS_PER_ADDRESS_PER_DAY"));
+    assert_eq!(summary(&app, &article).await["count"], 20, "nothing changed");
+    let changed = rate_from(&app, &article, carrier, Some("reader-one-0001"), 2).await;
+    assert_eq!(changed.status, 200, "a known reader may always change their score");
+    assert_eq!(rate_from(&app, &article, "198.51.100.9", Some("reader-0021"), 3).await.status, 201);
+    assert_eq!(summary(&app, &article).await["count"], 21, "another address still rates");
+
+    // Without a visitor id the client (address and browser) is the reader.
+    let other = app.publish("Không có cookie").await;
+    assert_eq!(rate_from(&app, &other, carrier, None, 3).await.status, 201);
+    let again = rate_from(&app, &other, carrier, None, 4).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["summary"]["count"], 1);
+
+    let unlimited = TestApp::spawn_with(|settings| {
+        settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        settings.ratings_per_address_per_day = 0;
+    })
+    .await;
+    let open = unlimited.publish("Không giới hạn").await;
+    for i in 0..22 {
+        assert_eq!(rate_from(&unlimited, &open, carrier, Some(&format!("reader-{i:04}")), 5).await.status, 201);
+    }
 }
 
 #[actix_web::test]
@@ -201,7 +216,12 @@ async fn moderators_list_and_delete_and_the_aggregates_follow() {
 
 #[actix_web::test]
 async fn parallel_distinct_readers_add_up_exactly() {
-    let app = TestApp::spawn_with(|settings| settings.rating_rate_limit = 1000).await;
+    // Every reader comes from this one address here: the per-address cap is off.
+    let app = TestApp::spawn_with(|settings| {
+        settings.rating_rate_limit = 1000;
+        settings.ratings_per_address_per_day = 0;
+    })
+    .await;
     let article = app.publish("Bình chọn đồng thời").await;
     let readers: Vec<Reader> = (0..200).map(Reader).collect();
     let votes = readers.iter().map(|reader| {
@@ -267,11 +287,16 @@ async fn raw_addresses_and_visitor_ids_are_never_stored() {
 
 #[actix_web::test]
 async fn two_processes_on_one_database_count_exactly() {
-    let app = TestApp::spawn_with(|settings| settings.rating_rate_limit = 1000).await;
+    let app = TestApp::spawn_with(|settings| {
+        settings.rating_rate_limit = 1000;
+        settings.ratings_per_address_per_day = 0;
+    })
+    .await;
     let article = app.publish("Hai máy chủ").await;
     let target = newsdesk::db::DatabaseTarget::parse(&app.database_url).unwrap();
     let mut settings = newsdesk::config::Settings::for_database(target);
     settings.rating_rate_limit = 1000;
+    settings.ratings_per_address_per_day = 0;
     let other = crate::helpers::serve(&app.database_url, settings);
     let votes = (0..160).map(|i| {
         let reader = Reader(i);
