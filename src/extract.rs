@@ -148,14 +148,108 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _req| ApiError::BadRequest(format!("Invalid query string: {err}")).into())
+/// A query string. Unlike `web::Query`, a value that does not parse names its parameter
+/// in `errors[]`, in words a client understands ("must be an integer").
+pub struct ApiQuery<T>(pub T);
+
+impl<T> ApiQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ApiQuery<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter of any error.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let named = ["missing field `", "duplicate field `"]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+            .and_then(|rest| rest.split('`').next());
+        let field = match named {
+            Some(name) => name.to_owned(),
+            None if path == "." => "query".to_owned(),
+            None => path,
+        };
+        ApiError::Validation(vec![FieldError::new(field, plain_words(&message))])
+    })
+}
+
+/// A parse error of one value, in words that name no Rust type.
+fn plain_words(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.starts_with("missing field") {
+        return "is required".into();
+    }
+    if lower.starts_with("duplicate field") {
+        return "is given more than once".into();
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ")
+        && let Some((_, expected)) = rest.split_once("expected ")
+    {
+        let choices = expected.trim_start_matches("one of ").replace('`', "");
+        return format!("must be one of: {choices}");
+    }
+    let integer =
+        ["invalid digit", "cannot parse integer", "number too large", "number too small", "expected i", "expected u"];
+    if integer.iter().any(|marker| lower.contains(marker)) {
+        return "must be an integer".into();
+    }
+    if lower.contains("float") || lower.contains("expected f") {
+        return "must be a number".into();
+    }
+    if lower.contains("`true` or `false`") || lower.contains("expected a boolean") {
+        return "must be true or false".into();
+    }
+    let time = [
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "out of range",
+        "not enough",
+        "impossible",
+        "invalid date",
+    ];
+    if time.iter().any(|marker| lower.contains(marker)) {
+        return "must be a date (2026-11-27) or an RFC 3339 time (2026-11-27T08:00:00Z) as the parameter says".into();
+    }
+    "is not a valid value".into()
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _req| ApiError::BadRequest(format!("Invalid path parameter: {err}")).into())
+    web::PathConfig::default().error_handler(|_, req| {
+        // Only numeric path parameters can fail to parse: name the ones that are not numbers.
+        let errors: Vec<FieldError> = req
+            .match_info()
+            .iter()
+            .filter(|(_, value)| value.parse::<i64>().is_err())
+            .map(|(name, _)| FieldError::new(name, "must be an integer"))
+            .collect();
+        if errors.is_empty() {
+            ApiError::BadRequest("A path parameter is not valid.".into()).into()
+        } else {
+            ApiError::Validation(errors).into()
+        }
+    })
 }
 
 /// For PATCH bodies: tells a field that is absent (`None`, leave as is) from one set to

@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod html;
 pub mod maintenance;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

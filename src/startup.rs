@@ -10,7 +10,8 @@ use actix_web::dev::{ResourceDef, Server, Service, ServiceFactory, ServiceReques
 use actix_web::http::header::HeaderName;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger};
 use actix_web::web::{self, Data};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use futures_util::future::LocalBoxFuture;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
@@ -22,14 +23,14 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
-use crate::extract::{BodyLimit, path_config, query_config};
+use crate::extract::{BodyLimit, path_config};
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
 use crate::{api_tokens, articles, audit, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
-use crate::{maintenance, request_id};
+use crate::{maintenance, middleware, request_id};
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
@@ -162,12 +163,22 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         let (app, spec) = app_with_spec();
         app.app_data(state.clone())
             .app_data(body_limit)
-            .app_data(query_config())
             .app_data(path_config())
             .service(web::redirect("/docs", "/docs/"))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
             .default_service(web::to(no_route))
             .wrap(cors(&cors_origins))
+            .wrap_fn({
+                let cors_origins = cors_origins.clone();
+                move |req, srv| -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, actix_web::Error>> {
+                    if let Some(refused) = middleware::foreign_origin(&req, &cors_origins) {
+                        let response = req.into_response(refused.error_response());
+                        return Box::pin(async move { Ok(response) });
+                    }
+                    let response = srv.call(req);
+                    Box::pin(async move { Ok(response.await?.map_into_boxed_body()) })
+                }
+            })
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -193,6 +204,10 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     }
                 }
             })
+            .wrap_fn(|mut req, srv| {
+                middleware::head_as_get(&mut req);
+                srv.call(req)
+            })
             .wrap_fn({
                 let trusted_proxies = trusted_proxies.clone();
                 move |req, srv| {
@@ -206,6 +221,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                             log::error!("request {} failed: {error}", id.to_str().unwrap_or_default());
                         }
                         response.headers_mut().insert(HeaderName::from_static(request_id::HEADER), id);
+                        middleware::merge_vary(response.headers_mut());
                         Ok(response)
                     }
                 }
@@ -251,7 +267,11 @@ static DOCUMENTED_ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = Lazy
                 ("DELETE", &item.delete),
                 ("PATCH", &item.patch),
             ];
-            let methods = operations.into_iter().filter(|(_, op)| op.is_some()).map(|(method, _)| method).collect();
+            let mut methods: Vec<&str> =
+                operations.into_iter().filter(|(_, op)| op.is_some()).map(|(method, _)| method).collect();
+            if methods.contains(&"GET") {
+                methods.push("HEAD");
+            }
             (ResourceDef::new(path.as_str()), methods)
         })
         .collect()
@@ -267,12 +287,13 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let mut allowed: Vec<&str> = routes.iter().flat_map(|(_, methods)| methods.iter().copied()).collect();
     allowed.sort_unstable();
     allowed.dedup();
+    let method = middleware::sent_method(&req);
     // Allowed, yet unrouted: the path's parameters name nothing (`PUT /articles/12abc`).
-    if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
-        return Err(ApiError::NotFound(format!("There is no resource at {} {}.", req.method(), req.path())));
+    if allowed.is_empty() || allowed.contains(&method) {
+        return Err(ApiError::NotFound(format!("There is no resource at {method} {}.", req.path())));
     }
     Err(ApiError::MethodNotAllowed {
-        detail: format!("{} does not answer {}.", req.path(), req.method()),
+        detail: format!("{} does not answer {method}.", req.path()),
         allow: allowed.join(", "),
     })
 }

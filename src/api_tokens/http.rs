@@ -1,7 +1,7 @@
 //! `/api/v1/api-tokens`: integrator tokens (admins only).
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination::{ListResponse, PageQuery};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
@@ -85,7 +85,7 @@ pub struct ApiTokenInput {
 pub async fn list_api_tokens(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageApiTokens)?;

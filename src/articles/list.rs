@@ -117,6 +117,13 @@ pub async fn article_list(
     scope: ListScope,
     req: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    if query.status.is_some_and(|status| status != Status::Published) && !viewer.allows(Permission::ReadDrafts) {
+        let needed = "Only staff who may read drafts can list articles by a status other than published.";
+        return Err(match viewer.0 {
+            None => ApiError::Unauthorized(format!("{needed} Send their credentials.")),
+            Some(_) => ApiError::Forbidden(needed.into()),
+        });
+    }
     let mut checks = Checks::new();
     let paging = Paging::check(query.page, query.per_page, &mut checks);
     for (field, slug) in [("tag", &query.tag), ("category", &query.category)] {

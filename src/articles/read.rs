@@ -1,7 +1,7 @@
 //! `GET /api/v1/articles...`: the list, one article by id or slug, related and most viewed.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,8 @@ use crate::auth::Viewer;
 use crate::caching::{self, ResponseCache};
 use crate::db::now;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, NotFound, Unauthorized, Unavailable};
+use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
+use crate::extract::ApiQuery;
 use crate::pagination::ListResponse;
 use crate::slug;
 use crate::state::AppState;
@@ -32,14 +33,14 @@ use crate::state::AppState;
                  ("Link" = String, description = "RFC 8288 links to the first, previous, next and last pages"),
                  ("ETag" = String, description = "Validator for If-None-Match"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
-        BadRequest, Unauthorized, Unavailable
+        BadRequest, Unauthorized, Forbidden, Unavailable
     )
 )]
 #[get("/articles")]
 pub async fn list_articles(
     state: Data<AppState>,
     viewer: Viewer,
-    query: Query<ArticleListQuery>,
+    query: ApiQuery<ArticleListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     article_list(&state, &viewer, query.into_inner(), ListScope::All, &req).await
@@ -64,7 +65,7 @@ pub struct RelatedQuery {
 pub async fn related_articles(
     state: Data<AppState>,
     id: Path<i64>,
-    query: Query<RelatedQuery>,
+    query: ApiQuery<RelatedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let limit = query.limit.unwrap_or(5);
@@ -99,7 +100,7 @@ pub async fn get_article_by_slug(
     state: Data<AppState>,
     viewer: Viewer,
     slug: Path<String>,
-    query: Query<PreviewQuery>,
+    query: ApiQuery<PreviewQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
@@ -159,7 +160,7 @@ pub async fn get_article(
     state: Data<AppState>,
     viewer: Viewer,
     id: Path<i64>,
-    query: Query<PreviewQuery>,
+    query: ApiQuery<PreviewQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -223,7 +224,7 @@ pub struct TopArticle {
     responses((status = 200, description = "Most viewed first", body = Vec<TopArticle>), BadRequest, Unavailable)
 )]
 #[get("/articles/top")]
-pub async fn top_articles(state: Data<AppState>, query: Query<TopQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn top_articles(state: Data<AppState>, query: ApiQuery<TopQuery>) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(10);
     if !(1..=50).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 50"));

@@ -1,7 +1,7 @@
 //! `/api/v1/articles/{id}/revisions`: an article's history, what each revision changed,
 //! and bringing an earlier revision's content back.
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use crate::extract::OptionalJson;
+use crate::extract::{ApiQuery, OptionalJson};
 use crate::pagination::{ListResponse, PageQuery};
 use crate::preconditions::IfMatch;
 use crate::state::AppState;
@@ -98,7 +98,7 @@ pub async fn list_revisions(
     state: Data<AppState>,
     principal: Principal,
     id: Path<i64>,
-    query: Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -210,7 +210,7 @@ pub async fn diff_revision(
     state: Data<AppState>,
     principal: Principal,
     path: Path<(i64, i64)>,
-    query: Query<DiffQuery>,
+    query: ApiQuery<DiffQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, number) = path.into_inner();
     let against = query.against;

@@ -3,7 +3,7 @@
 //! and honours `If-Match`.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, delete, patch, post, put};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,7 +21,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::preconditions::IfMatch;
 use crate::state::AppState;
 
@@ -184,7 +184,7 @@ pub async fn delete_article(
     origin: Origin,
     if_match: IfMatch,
     id: Path<i64>,
-    query: Query<DeleteQuery>,
+    query: ApiQuery<DeleteQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteArticles)?;
     let permanent = query.permanent.unwrap_or(false);

@@ -1,6 +1,6 @@
 //! `GET /api/v1/audit`: the audit log, newest first (admins or `audit:read`).
 
-use actix_web::web::{Data, Query};
+use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +12,7 @@ use super::model::{self, AuditFilter, AuditRow};
 use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Forbidden, Unauthorized, Unavailable};
+use crate::extract::ApiQuery;
 use crate::pagination::ListResponse;
 use crate::state::AppState;
 use crate::validation::Checks;
@@ -123,7 +124,7 @@ fn decode_cursor(text: &str) -> Option<i64> {
 pub async fn list_audit(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<AuditQuery>,
+    query: ApiQuery<AuditQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ReadAudit)?;

@@ -80,7 +80,8 @@ fn open_session(
         now + Duration::seconds(refresh_ttl),
         now,
     )?;
-    let access_token = state.keys.issue(user.id, &user.role, user.token_version, now.and_utc().timestamp())?;
+    let access_token =
+        state.keys.issue(user.id, &user.role, user.token_version, Some(&family), now.and_utc().timestamp())?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

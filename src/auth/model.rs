@@ -101,6 +101,18 @@ fn revoke_family(conn: &mut DbConnection, family: &str, now: NaiveDateTime) -> R
     Ok(())
 }
 
+/// Whether the sign-in with this refresh token family still stands (not signed out, not
+/// revoked for a replayed token).
+pub fn session_active(conn: &mut DbConnection, family: &str) -> Result<bool, ApiError> {
+    let live: Option<i64> = refresh_tokens::table
+        .filter(refresh_tokens::family.eq(family))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .select(refresh_tokens::id)
+        .first(conn)
+        .optional()?;
+    Ok(live.is_some())
+}
+
 pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> Result<(), ApiError> {
     diesel::update(
         refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),

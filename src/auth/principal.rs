@@ -180,9 +180,20 @@ async fn authenticate(state: &AppState, credential: String) -> Result<Principal,
     }
     let claims = state.keys.verify(&credential)?;
     let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the access token is not valid".into()))?;
-    let user = state.db.read(move |conn| users::find_optional(conn, id)).await?;
+    let session = claims.sid.clone();
+    let (user, session_active) = state
+        .db
+        .read(move |conn| {
+            let user = users::find_optional(conn, id)?;
+            let active = match (&user, &session) {
+                (Some(_), Some(family)) => super::model::session_active(conn, family)?,
+                _ => true,
+            };
+            Ok((user, active))
+        })
+        .await?;
     match user {
-        Some(user) if !user.disabled && user.token_version == claims.ver => {
+        Some(user) if !user.disabled && user.token_version == claims.ver && session_active => {
             Ok(Principal::User { id: user.id, role: Role::from_stored(&user.role), username: user.username })
         }
         _ => Err(ApiError::Unauthorized("the access token has been revoked".into())),

@@ -24,6 +24,10 @@ pub struct Claims {
     pub role: String,
     /// The user's token version when issued; raising it invalidates the token.
     pub ver: i64,
+    /// The sign-in (refresh token family) the token belongs to: when that is revoked
+    /// (sign-out, or a replayed refresh token), the token stops working too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -75,11 +79,19 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: i64, role: &str, token_version: i64, now: i64) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        role: &str,
+        token_version: i64,
+        session: Option<&str>,
+        now: i64,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user_id.to_string(),
             role: role.to_owned(),
             ver: token_version,
+            sid: session.map(str::to_owned),
             iat: now,
             exp: now + self.access_ttl_seconds,
             iss: ISSUER.to_owned(),
@@ -156,12 +168,12 @@ mod tests {
     fn a_token_verifies_with_its_own_key_only() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", 60);
         let now = chrono::Utc::now().timestamp();
-        let token = keys.issue(7, "editor", 0, now).unwrap();
+        let token = keys.issue(7, "editor", 0, None, now).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "editor"));
         let other = JwtKeys::new(b"another secret, just as long as..", 60);
         assert!(other.verify(&token).is_err());
-        let expired = keys.issue(7, "editor", 0, now - 3600).unwrap();
+        let expired = keys.issue(7, "editor", 0, None, now - 3600).unwrap();
         assert!(keys.verify(&expired).is_err());
     }
 

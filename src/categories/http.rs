@@ -1,7 +1,7 @@
 //! `/api/v1/categories`: the portal's sections, and the articles filed under them.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use crate::extract::{ApiJson, nullable};
+use crate::extract::{ApiJson, ApiQuery, nullable};
 use crate::pagination::ListResponse;
 use crate::preconditions::{IfMatch, version_tag};
 use crate::slug;
@@ -180,14 +180,14 @@ fn current_version(
     params(("slug" = String, Path, description = "Category slug"), ArticleListQuery),
     security((), ("bearer" = [])),
     responses((status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>),
-              (status = 304, description = "Not modified"), BadRequest, Unauthorized, NotFound, Unavailable)
+              (status = 304, description = "Not modified"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
 #[get("/categories/{slug}/articles")]
 pub async fn category_articles(
     state: Data<AppState>,
     viewer: Viewer,
     slug: Path<String>,
-    query: Query<ArticleListQuery>,
+    query: ApiQuery<ArticleListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();

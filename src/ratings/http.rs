@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination::{ListResponse, Paging};
 use crate::state::AppState;
 use crate::validation::Checks;
@@ -234,7 +234,7 @@ pub struct RatingListQuery {
 pub async fn list_ratings(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<RatingListQuery>,
+    query: ApiQuery<RatingListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ModerateRatings)?;

@@ -1,7 +1,7 @@
 //! `/api/v1/sources`: news sources.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
     Unavailable, UnsupportedMediaType,
 };
-use crate::extract::{ApiJson, nullable};
+use crate::extract::{ApiJson, ApiQuery, nullable};
 use crate::pagination::{ListResponse, PageQuery};
 use crate::preconditions::{IfMatch, version_tag};
 use crate::state::AppState;
@@ -133,7 +133,7 @@ impl SourcePatch {
 #[get("/sources")]
 pub async fn list_sources(
     state: Data<AppState>,
-    query: Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let paging = query.paging()?;

@@ -1,7 +1,7 @@
 //! `/api/v1/stats/counters` and `DELETE /api/v1/stats`: importing, correcting and
 //! purging the figures (admins or `stats:write`).
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, delete, get, put};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use crate::validation::Checks;
 
@@ -70,7 +70,7 @@ fn check_counter_path(metric: &str, period: &str) -> Result<(), ApiError> {
 pub async fn list_counters(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<CounterListQuery>,
+    query: ApiQuery<CounterListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteStats)?;
     let query = query.into_inner();
@@ -185,7 +185,7 @@ pub async fn purge(
     state: Data<AppState>,
     principal: Principal,
     origin: Origin,
-    query: Query<PurgeQuery>,
+    query: ApiQuery<PurgeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteStats)?;
     let before = query.before;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/stats/series` and `/stats/breakdown`: the figures of a statistics page
 //! (staff or `stats:read`).
 
-use actix_web::web::{Data, Query};
+use actix_web::web::Data;
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use super::periods::{self, Granularity};
 use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Forbidden, Unauthorized, Unavailable};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::validation::Checks;
 
@@ -85,7 +86,7 @@ fn local_bound(
 pub async fn series(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<SeriesQuery>,
+    query: ApiQuery<SeriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ReadStats)?;
     let tz = state.stats.config().time_zone;
@@ -192,7 +193,7 @@ impl Dimension {
 pub async fn breakdown(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<BreakdownQuery>,
+    query: ApiQuery<BreakdownQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ReadStats)?;
     let tz = state.stats.config().time_zone;

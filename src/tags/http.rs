@@ -1,7 +1,7 @@
 //! `/api/v1/tags`: keywords, and the articles that carry them.
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination::{ListResponse, PageQuery};
 use crate::slug;
 use crate::state::AppState;
@@ -67,7 +67,7 @@ fn check(input: TagInput) -> Result<TagName, ApiError> {
 #[get("/tags")]
 pub async fn list_tags(
     state: Data<AppState>,
-    query: Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let paging = query.paging()?;
@@ -95,14 +95,14 @@ pub async fn get_tag(state: Data<AppState>, id: Path<i64>) -> Result<HttpRespons
     params(("slug" = String, Path, description = "Tag slug"), ArticleListQuery),
     security((), ("bearer" = [])),
     responses((status = 200, description = "A page of articles", body = ListResponse<ArticleResponse>),
-              (status = 304, description = "Not modified"), BadRequest, Unauthorized, NotFound, Unavailable)
+              (status = 304, description = "Not modified"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
 #[get("/tags/{slug}/articles")]
 pub async fn tag_articles(
     state: Data<AppState>,
     viewer: Viewer,
     slug: Path<String>,
-    query: Query<ArticleListQuery>,
+    query: ApiQuery<ArticleListQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();

@@ -1,7 +1,7 @@
 //! `/api/v1/users`: staff accounts (admins only).
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
-use crate::extract::{ApiJson, nullable};
+use crate::extract::{ApiJson, ApiQuery, nullable};
 use crate::pagination::{ListResponse, PageQuery};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
@@ -61,7 +61,7 @@ pub struct UserPatch {
 pub async fn list_users(
     state: Data<AppState>,
     principal: Principal,
-    query: Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageUsers)?;

@@ -164,7 +164,8 @@ async fn sign_ins_lockouts_and_token_reuse_are_audited() {
         .assert_problem(401);
     only_entry(&app, "auth.refresh_reuse").await;
 
-    let access = rotated.body["access_token"].as_str().unwrap().to_owned();
+    let fresh = app.sign_in("nguoi.khac", "mat-khau-dai-du").await;
+    let access = fresh.body["access_token"].as_str().unwrap().to_owned();
     let changed = app
         .call(
             Method::PATCH,

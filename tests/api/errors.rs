@@ -122,8 +122,8 @@ async fn unknown_routes_are_404_problems() {
     app.get("/api/v2/articles").await.assert_problem(404);
     let wrong_method = app.post("/api/v1/articles/by-slug/x", &json!({})).await;
     wrong_method.assert_problem(405);
-    assert_eq!(wrong_method.header("allow"), Some("GET"));
+    assert_eq!(wrong_method.header("allow"), Some("GET, HEAD"));
     let collection = app.call(Method::PATCH, "/api/v1/articles", None, None).await;
     collection.assert_problem(405);
-    assert_eq!(collection.header("allow"), Some("GET, POST"));
+    assert_eq!(collection.header("allow"), Some("GET, HEAD, POST"));
 }

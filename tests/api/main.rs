@@ -14,5 +14,6 @@ mod lists;
 mod openapi;
 mod ops;
 mod ratings;
+mod semantics;
 mod sources;
 mod stats;

@@ -1,0 +1,79 @@
+//! Small request and response rules applied around every route: HEAD answered as GET
+//! without a body, browsers from origins that are not allowed refused as a problem, and
+//! one `Vary` header.
+
+use actix_web::HttpMessage;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+
+use crate::error::ApiError;
+
+/// Routes HEAD as GET (RFC 9110 9.3.2: the same status and headers). The connection
+/// still knows the request was HEAD, so it sends the headers, `Content-Length`
+/// included, and no body.
+pub fn head_as_get(req: &mut ServiceRequest) {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(HeadRequest);
+    }
+}
+
+/// Marks a request that came as HEAD and is routed as GET.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadRequest;
+
+/// The method the client sent.
+pub fn sent_method(req: &actix_web::HttpRequest) -> &str {
+    if req.extensions().contains::<HeadRequest>() { "HEAD" } else { req.method().as_str() }
+}
+
+/// A request from a browser on an origin that is not allowed, refused as 403 before the
+/// CORS layer would answer it with a plain-text 400.
+pub fn foreign_origin(req: &ServiceRequest, allowed: &[String]) -> Option<ApiError> {
+    let origin = req.headers().get(header::ORIGIN)?.to_str().ok()?;
+    if allowed.iter().any(|o| o == origin) {
+        return None;
+    }
+    let preflight =
+        req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let detail = if preflight {
+        format!("The origin {origin} may not call this API from a browser (NEWSDESK_CORS_ORIGINS).")
+    } else {
+        format!("Browser requests from {origin} are not allowed (NEWSDESK_CORS_ORIGINS).")
+    };
+    Some(ApiError::Forbidden(detail))
+}
+
+/// Merges every `Vary` value into one header, each name once.
+pub fn merge_vary(headers: &mut HeaderMap) {
+    let mut names: Vec<String> = Vec::new();
+    for value in headers.get_all(header::VARY).filter_map(|v| v.to_str().ok()) {
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !names.iter().any(|known| known.eq_ignore_ascii_case(name)) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+        headers.insert(header::VARY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_names_each_header_once() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization"));
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        merge_vary(&mut headers);
+        let values: Vec<_> = headers.get_all(header::VARY).collect();
+        assert_eq!(values, [HeaderValue::from_static("Accept-Encoding, Authorization")]);
+    }
+}
