@@ -296,9 +296,9 @@ pub async fn restore_revision(
         .db
         .write(move |conn| {
             let current = writable(conn, id)?;
-            check_version(conn, &if_match, &current, require)?;
             let snapshot = revisions::find(conn, id, number)?.snapshot()?;
             let write = restored_input(snapshot, &current, at).validate(Some(&current), at)?;
+            check_version(conn, &if_match, &current, require)?;
             check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
             match model::update(conn, &current, &write, &meta, at)? {
                 Some((article, changed)) => {

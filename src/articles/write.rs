@@ -137,8 +137,9 @@ async fn write_over(
         .db
         .write(move |conn| {
             let current = writable(conn, id)?;
-            check_version(conn, &if_match, &current, require)?;
+            // Bad input is a 400 whatever version it names.
             let write = input(&current).validate(Some(&current), at)?;
+            check_version(conn, &if_match, &current, require)?;
             check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
             meta.note = write.note.clone();
             match model::update(conn, &current, &write, &meta, at)? {

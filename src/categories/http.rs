@@ -155,22 +155,14 @@ fn respond(mut response: actix_web::HttpResponseBuilder, category: CategoryRespo
     response.insert_header((header::ETAG, etag(&category))).json(category)
 }
 
-/// Reads the category for a write, checking `If-Match` against its version.
-fn current_version(
-    conn: &mut crate::db::DbConnection,
-    id: i64,
-    if_match: &IfMatch,
-    required: bool,
-) -> Result<(Category, i64), ApiError> {
-    let current = model::find(conn, id)?;
-    let version = CategoryResponse::from(current.clone());
-    if_match.check(&etag(&version), required, || {
+/// Checks `If-Match` against the category's current version.
+fn check_version(if_match: &IfMatch, current: &CategoryResponse, required: bool) -> Result<(), ApiError> {
+    if_match.check(&etag(current), required, || {
         format!(
             "The category has changed since that version (last changed at {}); reload it and apply your change again.",
-            version.updated_at.to_rfc3339()
+            current.updated_at.to_rfc3339()
         )
-    })?;
-    Ok(current)
+    })
 }
 
 /// The published articles of a category and every category below it, with all the
@@ -301,9 +293,11 @@ async fn write_category(
     let category = state
         .db
         .write(move |conn| {
-            let current = current_version(conn, id, &if_match, required)?;
+            let current = model::find(conn, id)?;
             let before = CategoryResponse::from(current.clone());
+            // Bad input is a 400 whatever version it names.
             let fields = input(current.0).validate()?;
+            check_version(&if_match, &before, required)?;
             let at = now();
             model::update(conn, id, &fields, at)?;
             let category = model::find(conn, id)?;
@@ -341,7 +335,7 @@ pub async fn delete_category(
     state
         .db
         .write(move |conn| {
-            current_version(conn, id, &if_match, required)?;
+            check_version(&if_match, &CategoryResponse::from(model::find(conn, id)?), required)?;
             model::delete(conn, id)?;
             Change::new("category.delete", "category", id).record(conn, &actor, now())
         })

@@ -166,22 +166,14 @@ fn respond(mut response: actix_web::HttpResponseBuilder, source: SourceResponse)
     response.insert_header((header::ETAG, etag(&source))).json(source)
 }
 
-/// Reads the source for a write, checking `If-Match` against its version.
-fn current_version(
-    conn: &mut crate::db::DbConnection,
-    id: i64,
-    if_match: &IfMatch,
-    required: bool,
-) -> Result<SourceWithCount, ApiError> {
-    let current = model::find(conn, id)?;
-    let version = SourceResponse::from(current.clone());
-    if_match.check(&etag(&version), required, || {
+/// Checks `If-Match` against the source's current version.
+fn check_version(if_match: &IfMatch, current: &SourceResponse, required: bool) -> Result<(), ApiError> {
+    if_match.check(&etag(current), required, || {
         format!(
             "The source has changed since that version (last changed at {}); reload it and apply your change again.",
-            version.updated_at.to_rfc3339()
+            current.updated_at.to_rfc3339()
         )
-    })?;
-    Ok(current)
+    })
 }
 
 /// Create a source.
@@ -287,9 +279,11 @@ async fn write_source(
     let source = state
         .db
         .write(move |conn| {
-            let current = current_version(conn, id, &if_match, required)?;
+            let current = model::find(conn, id)?;
             let before = SourceResponse::from(current.clone());
+            // Bad input is a 400 whatever version it names.
             let fields = input(current).validate()?;
+            check_version(&if_match, &before, required)?;
             let source = model::update(conn, id, &fields)?;
             let changed = changed_fields(&before, &SourceResponse::from(source.clone()));
             if !changed.is_empty() {
@@ -329,7 +323,7 @@ pub async fn delete_source(
     state
         .db
         .write(move |conn| {
-            current_version(conn, id, &if_match, required)?;
+            check_version(&if_match, &SourceResponse::from(model::find(conn, id)?), required)?;
             model::delete(conn, id)?;
             Change::new("source.delete", "source", id).record(conn, &actor, now())
         })
