@@ -6,6 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::{Modify, OpenApi as _};
 
+use serde_json::{Value, json};
+
 use crate::error::Problem;
 
 #[derive(utoipa::OpenApi)]
@@ -40,6 +42,7 @@ use crate::error::Problem;
         crate::stats::periods::Granularity,
         crate::feeds::http::Format
     )),
+    servers((url = "/", description = "The newsdesk serving this document")),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -102,5 +105,114 @@ pub fn sparse_article_list_items(document: &mut OpenApi) {
         article.required.clear();
         article.description =
             Some("An article as clients see it: every field, or only those named in `fields`.".to_owned());
+    }
+}
+
+/// What the server sends with every successful public GET (see `caching`): the `ETag` and
+/// its 304, `Cache-Control` and `Vary`; lists add their paging headers. Documented here for
+/// every such operation at once, so no handler can forget them.
+pub fn cache_headers(document: &mut OpenApi) {
+    edit_as_json(document, |doc| {
+        let header = |description: &str, kind: &str| json!({"description": description, "schema": {"type": kind}});
+        let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+        for (path, item) in paths.iter_mut() {
+            let Some(get) = item.get_mut("get").and_then(Value::as_object_mut) else { continue };
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let Some(responses) = get.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let body = responses
+                .get("200")
+                .and_then(|ok| ok.pointer("/content/application~1json/schema/$ref"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(ok) = responses.get_mut("200").and_then(Value::as_object_mut) {
+                let headers = ok.entry("headers").or_insert_with(|| json!({}));
+                let Some(headers) = headers.as_object_mut() else { continue };
+                headers
+                    .entry("ETag")
+                    .or_insert_with(|| header("Validator for If-None-Match (weak unless stated otherwise)", "string"));
+                headers.entry("Cache-Control").or_insert_with(|| {
+                    header(
+                        "`public, max-age=NEWSDESK_CACHE_MAX_AGE` anonymously, `private, no-cache` with credentials",
+                        "string",
+                    )
+                });
+                headers.entry("Vary").or_insert_with(|| header("Accept-Encoding, Authorization", "string"));
+                if body.starts_with("#/components/schemas/ListResponse_") {
+                    headers.entry("X-Total-Count").or_insert_with(|| {
+                        header("Items matching the filters, over all pages (absent when not counted)", "integer")
+                    });
+                    headers.entry("Link").or_insert_with(|| {
+                        header("RFC 8288 links to the first, previous, next and last pages", "string")
+                    });
+                }
+                if body == "#/components/schemas/ListResponse_ArticleResponse" {
+                    headers
+                        .entry("Last-Modified")
+                        .or_insert_with(|| header("When the newest article of the page last changed", "string"));
+                }
+            }
+            if responses.contains_key("200") {
+                responses.entry("304").or_insert_with(|| {
+                    json!({
+                        "description": "Not modified since the ETag sent in If-None-Match",
+                        "headers": {"ETag": header("The current validator", "string")}
+                    })
+                });
+            }
+            let parameters = get.entry("parameters").or_insert_with(|| json!([]));
+            if let Some(parameters) = parameters.as_array_mut()
+                && !parameters.iter().any(|p| p["name"] == "If-None-Match")
+            {
+                parameters.push(json!({
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": false,
+                    "description": "ETags of representations the client has; 304 when one is current",
+                    "schema": {"type": "string", "maxLength": 1000}
+                }));
+            }
+        }
+    });
+}
+
+/// Operations that declare no security are public: anonymous, with a bearer token allowed.
+pub fn public_security(document: &mut OpenApi) {
+    edit_as_json(document, |doc| {
+        let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for operation in item.values_mut().filter_map(Value::as_object_mut) {
+                operation.entry("security").or_insert_with(|| json!([{}, {"bearer": []}]));
+            }
+        }
+    });
+}
+
+/// List schemas refer to their item schema instead of repeating it inline (the article
+/// list, whose items may be sparse, keeps its own).
+pub fn referenced_list_items(document: &mut OpenApi) {
+    edit_as_json(document, |doc| {
+        let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+        let names: Vec<String> = schemas.keys().cloned().collect();
+        for name in &names {
+            let Some(item) = name.strip_prefix("ListResponse_") else { continue };
+            if item == "ArticleResponse" || !names.iter().any(|n| n == item) {
+                continue;
+            }
+            if let Some(items) = schemas.get_mut(name).and_then(|list| list.pointer_mut("/properties/data/items")) {
+                *items = json!({"$ref": format!("#/components/schemas/{item}")});
+            }
+        }
+    });
+}
+
+/// Edits the document as JSON, for changes the typed model makes long-winded.
+fn edit_as_json(document: &mut OpenApi, edit: impl FnOnce(&mut Value)) {
+    let Ok(mut value) = serde_json::to_value(&*document) else { return };
+    edit(&mut value);
+    if let Ok(edited) = serde_json::from_value(value) {
+        *document = edited;
     }
 }

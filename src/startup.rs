@@ -131,7 +131,10 @@ fn app_with_spec() -> (
         .service(ops::metrics)
         .split_for_parts();
     openapi::plain_header_parameters(&mut document);
+    openapi::referenced_list_items(&mut document);
     openapi::sparse_article_list_items(&mut document);
+    openapi::cache_headers(&mut document);
+    openapi::public_security(&mut document);
     (app, document)
 }
 

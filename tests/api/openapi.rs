@@ -94,3 +94,45 @@ fn every_schema_reference_resolves() {
         assert!(schemas.contains_key(&name), "#/components/schemas/{name} is referenced but not defined");
     }
 }
+
+#[actix_web::test]
+async fn what_the_server_sends_is_documented() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Tài liệu").await;
+    let spec: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(spec["servers"][0]["url"], "/", "a servers entry");
+    let paths = spec["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(operation["security"].is_array(), "{method} {path} declares its security");
+        }
+        let Some(get) = item.get("get").filter(|_| path.starts_with("/api/")) else { continue };
+        let ok = &get["responses"]["200"];
+        assert!(ok["headers"]["ETag"].is_object(), "GET {path} documents its ETag");
+        assert!(get["responses"]["304"].is_object(), "GET {path} documents its 304");
+        if ok
+            .pointer("/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.contains("ListResponse_"))
+        {
+            assert!(ok["headers"]["Link"].is_object() && ok["headers"]["X-Total-Count"].is_object(), "GET {path}");
+        }
+    }
+    let ratings = &spec["components"]["schemas"]["ListResponse_RatingResponse"]["properties"]["data"]["items"];
+    assert_eq!(ratings["$ref"], "#/components/schemas/RatingResponse", "shared schemas are referenced");
+
+    // And the headers named are the ones sent, 304 included.
+    let served = [
+        format!("/api/v1/articles/{}", article["id"]),
+        "/api/v1/sources".to_owned(),
+        "/api/v1/tags".to_owned(),
+        "/api/v1/stats/summary".to_owned(),
+        format!("/api/v1/articles/{}/ratings/summary", article["id"]),
+    ];
+    for path in served {
+        let first = app.get(&path).await;
+        let etag = first.header("etag").unwrap_or_else(|| panic!("{path} sends an ETag")).to_owned();
+        let again = app.send(app.client.get(app.url(&path)).header("if-none-match", &etag)).await;
+        assert_eq!(again.status, 304, "{path}");
+    }
+}
