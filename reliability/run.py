@@ -143,6 +143,11 @@ def contract(binary, workdir, examples):
                 print(run.stdout[-20000:], file=sys.stderr)
                 raise Failure(f"schemathesis ({who}) found failures")
         check(server.process.poll() is None, "newsdesk survived the contract run")
+        python = os.path.join(ROOT, "target", "reliability-venv", "bin", "python")
+        parsed = subprocess.run([python, os.path.join(HERE, "check_metrics.py"), f"{server.base}/metrics"],
+                                capture_output=True, text=True, timeout=60)
+        log(parsed.stdout.strip() or parsed.stderr.strip())
+        check(parsed.returncode == 0, f"/metrics parses with the Prometheus parser: {parsed.stderr.strip()}")
     finally:
         server.stop()
     return figures

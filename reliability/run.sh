@@ -14,9 +14,9 @@ if ! command -v wrk >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq wrk iproute2
 fi
 VENV=target/reliability-venv
-if [ ! -x "$VENV/bin/schemathesis" ]; then
+if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/python" -c "import prometheus_client" 2>/dev/null; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "schemathesis==4.32.5"
+  "$VENV/bin/pip" install -q "schemathesis==4.32.5" "prometheus-client==0.21.1"
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz@0.13.2

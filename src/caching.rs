@@ -117,6 +117,8 @@ fn weak_eq(a: &str, b: &str) -> bool {
 pub struct ResponseCache {
     ttl: std::time::Duration,
     entries: std::sync::Mutex<Entries>,
+    /// Look-ups answered fresh, answered stale (while another reader rebuilds), missed.
+    lookups: [std::sync::atomic::AtomicU64; 3],
 }
 
 #[derive(Default)]
@@ -147,7 +149,7 @@ impl ResponseCache {
     const STALE_LIMIT: u32 = 5;
 
     pub fn new(ttl: std::time::Duration) -> Self {
-        Self { ttl, entries: Default::default() }
+        Self { ttl, entries: Default::default(), lookups: Default::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -157,18 +159,31 @@ impl ResponseCache {
     /// The entry to answer with, fresh, or stale while another reader rebuilds it. `None`
     /// tells the caller to build the response and `put` (or `keep`) it.
     pub fn get(&self, key: &str, version: i64) -> Option<CachedResponse> {
+        use std::sync::atomic::Ordering::Relaxed;
         let mut entries = self.lock();
-        let entry = entries.by_key.get_mut(key)?;
+        let Some(entry) = entries.by_key.get_mut(key) else {
+            self.lookups[2].fetch_add(1, Relaxed);
+            return None;
+        };
         let age = entry.stored.elapsed();
         if !entry.expired && entry.version == version && age < self.ttl {
+            self.lookups[0].fetch_add(1, Relaxed);
             return Some(entry.clone());
         }
         let rebuilding = entry.rebuilding_since.is_some_and(|since| since.elapsed() < self.ttl);
         if rebuilding && age < self.ttl * Self::STALE_LIMIT {
+            self.lookups[1].fetch_add(1, Relaxed);
             return Some(entry.clone());
         }
         entry.rebuilding_since = Some(std::time::Instant::now());
+        self.lookups[2].fetch_add(1, Relaxed);
         None
+    }
+
+    /// Look-ups so far, by result.
+    pub fn lookups(&self) -> [(&'static str, u64); 3] {
+        let n = |i: usize| self.lookups[i].load(std::sync::atomic::Ordering::Relaxed);
+        [("hit", n(0)), ("stale", n(1)), ("miss", n(2))]
     }
 
     /// Marks every entry stale: it is rebuilt by the next reader, and given to the others

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod html;
+pub mod logging;
 pub mod maintenance;
 pub mod metrics;
 pub mod middleware;

@@ -112,7 +112,10 @@ enum SeedContent {
 fn main() -> ExitCode {
     let env_file = dotenvy::dotenv();
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    if let Err(message) = newsdesk::logging::init() {
+        eprintln!("{message}");
+        return ExitCode::FAILURE;
+    }
     if let Err(e) = env_file
         && !e.not_found()
     {

@@ -45,17 +45,18 @@ pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     }))
 }
 
-/// Prometheus metrics: HTTP responses by status class and time spent, the statistics
-/// hit buffer depth and flush timings.
+/// Prometheus metrics: request duration histograms by route template, method and status
+/// class; database pool connections, use and waits; response cache hits and misses; the
+/// statistics hit buffer and flushes.
 #[utoipa::path(
     tag = "ops",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::render(
-        &state.http_metrics,
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(
+        &state.db,
         &state.stats,
-        state.db.queries_run(),
+        &state.responses,
     ))
 }

@@ -8,7 +8,7 @@ use actix_cors::Cors;
 use actix_web::body::BoxBody;
 use actix_web::dev::{ResourceDef, Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderName;
-use actix_web::middleware::{Compress, Condition, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use futures_util::future::LocalBoxFuture;
@@ -82,7 +82,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
     let responses = Arc::new(ResponseCache::new(Duration::from_secs(1)));
     Ok(AppState {
         stats: Arc::new(Collector::new(stats_config, db.clone(), clock, responses.clone())),
-        http_metrics: Arc::default(),
+        metrics: Arc::default(),
         site: Arc::new(settings.site()),
         list_counts: Arc::new(CountCache::new(Duration::from_secs(5))),
         responses,
@@ -161,7 +161,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let cors_origins = settings.cors_origins.clone();
     let cache_max_age = settings.cache_max_age;
     let trusted_proxies = settings.trusted_proxies.clone();
-    let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
+    // Asked once: rendering an access line costs, and is skipped when it would be dropped.
+    let access_log = log::log_enabled!(target: ACCESS_LOG, log::Level::Info);
     let mut server = HttpServer::new(move || {
         let (app, spec) = app_with_spec();
         app.app_data(state.clone())
@@ -194,15 +195,22 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             })
             .wrap(Compress::default())
             .wrap_fn({
-                let http_metrics = state.http_metrics.clone();
+                let metrics = state.metrics.clone();
                 move |req, srv| {
                     let started = std::time::Instant::now();
-                    let http_metrics = http_metrics.clone();
+                    let metrics = metrics.clone();
                     let response = srv.call(req);
                     async move {
                         let response = response.await?;
-                        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        http_metrics.record(response.status().as_u16(), micros);
+                        let request = response.request();
+                        let route = request.match_pattern();
+                        let method = middleware::sent_method(request).to_owned();
+                        metrics.record_request(
+                            route.as_deref(),
+                            &method,
+                            response.status().as_u16(),
+                            started.elapsed(),
+                        );
                         Ok(response)
                     }
                 }
@@ -214,14 +222,19 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap_fn({
                 let trusted_proxies = trusted_proxies.clone();
                 move |req, srv| {
+                    let started = std::time::Instant::now();
                     let id = request_id::assign(&req, &trusted_proxies);
                     let response = srv.call(req);
                     async move {
                         let mut response = response.await?;
+                        let request_id = id.to_str().unwrap_or_default();
                         if response.status().is_server_error()
                             && let Some(error) = response.response().error()
                         {
-                            log::error!("request {} failed: {error}", id.to_str().unwrap_or_default());
+                            log::error!(request_id; "request {request_id} failed: {error}");
+                        }
+                        if access_log {
+                            log_access(&response, request_id, started.elapsed());
                         }
                         response.headers_mut().insert(HeaderName::from_static(request_id::HEADER), id);
                         middleware::merge_vary(response.headers_mut());
@@ -229,9 +242,6 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     }
                 }
             })
-            // The access log is rendered for every request before the level is asked, so
-            // it is left out altogether when info lines would be dropped.
-            .wrap(Condition::new(access_log, Logger::new(r#"%a "%r" %s %b %Dms %{X-Request-Id}o"#)))
     })
     .client_request_timeout(Duration::from_secs(10))
     .client_disconnect_timeout(Duration::from_secs(5))
@@ -243,6 +253,45 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         server = server.workers(usize::from(workers));
     }
     Ok(server.listen(listener)?.run())
+}
+
+/// Where the access log goes (`RUST_LOG=newsdesk::access=warn` silences it).
+const ACCESS_LOG: &str = "newsdesk::access";
+
+/// One line per request: client, request line, status, size, duration and request id,
+/// with the route template and figures as fields for the JSON log.
+fn log_access<B: actix_web::body::MessageBody>(response: &ServiceResponse<B>, request_id: &str, took: Duration) {
+    use actix_web::body::BodySize;
+    let req = response.request();
+    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let method = middleware::sent_method(req).to_owned();
+    let target = without_secrets(req.uri().path_and_query().map_or("/", |p| p.as_str()));
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let status = response.status().as_u16();
+    let bytes = match response.response().body().size() {
+        BodySize::Sized(n) => n,
+        _ => 0,
+    };
+    let duration_ms = took.as_secs_f64() * 1000.0;
+    log::info!(
+        target: ACCESS_LOG,
+        request_id, client = client.as_str(), method = method.as_str(), path = target.as_str(),
+        route = route.as_str(), status, bytes, duration_ms;
+        "{client} \"{method} {target}\" {status} {bytes} {duration_ms:.3}ms {request_id}"
+    );
+}
+
+/// The request target with the values of `preview` (a capability to read a draft) hidden.
+fn without_secrets(target: &str) -> String {
+    let Some((path, query)) = target.split_once('?') else { return target.to_owned() };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("preview", _)) => "preview=[hidden]".to_owned(),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -7,7 +7,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::caching::ResponseCache;
 use crate::config::{Settings, SiteUrls};
 use crate::db::Db;
-use crate::metrics::HttpMetrics;
+use crate::metrics::Metrics;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::stats::collector::Collector;
@@ -23,7 +23,7 @@ pub struct AppState {
     pub rating_limiter: Arc<RateLimiter>,
     /// The hit buffer and its flusher.
     pub stats: Arc<Collector>,
-    pub http_metrics: Arc<HttpMetrics>,
+    pub metrics: Arc<Metrics>,
     /// How links to the portal are made.
     pub site: Arc<SiteUrls>,
     /// Article list totals, shared by the workers.

@@ -165,6 +165,34 @@ pub struct Db {
     write: DbPool,
     target: DatabaseTarget,
     queries: Arc<AtomicU64>,
+    /// How long connections were waited for: the read pool, then the write pool.
+    waits: Arc<[PoolWaits; 2]>,
+}
+
+/// Connections taken from a pool, and the time spent waiting for them.
+#[derive(Debug, Default)]
+struct PoolWaits {
+    count: AtomicU64,
+    micros: AtomicU64,
+}
+
+impl PoolWaits {
+    fn take(&self, pool: &DbPool) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        let started = std::time::Instant::now();
+        let conn = pool.get();
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.micros.fetch_add(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        Ok(conn?)
+    }
+}
+
+/// A pool's figures for `/metrics`.
+pub struct PoolFigures {
+    pub name: &'static str,
+    pub state: r2d2::State,
+    pub max: u32,
+    pub waits: u64,
+    pub waited: Duration,
 }
 
 impl Db {
@@ -192,7 +220,7 @@ impl Db {
                 .map_err(|e| format!("cannot open the {} database: {e}", target.backend_name()))?,
             DatabaseTarget::Postgres(_) => read.clone(),
         };
-        Ok(Self { read, write, target: target.clone(), queries })
+        Ok(Self { read, write, target: target.clone(), queries, waits: Arc::default() })
     }
 
     pub fn target(&self) -> &DatabaseTarget {
@@ -204,14 +232,30 @@ impl Db {
         self.queries.load(Ordering::Relaxed)
     }
 
+    /// Each pool's connections and waits (one pool on PostgreSQL, where reads and writes share it).
+    pub fn pools(&self) -> Vec<PoolFigures> {
+        let figures = |name, pool: &DbPool, waits: &PoolWaits| PoolFigures {
+            name,
+            state: pool.state(),
+            max: pool.max_size(),
+            waits: waits.count.load(Ordering::Relaxed),
+            waited: Duration::from_micros(waits.micros.load(Ordering::Relaxed)),
+        };
+        let mut pools = vec![figures("read", &self.read, &self.waits[0])];
+        if let DatabaseTarget::Sqlite(_) = self.target {
+            pools.push(figures("write", &self.write, &self.waits[1]));
+        }
+        pools
+    }
+
     /// Runs `f` with a read connection on the blocking thread pool, never on an actix worker.
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.read.clone();
-        actix_web::web::block(move || f(&mut *pool.get()?)).await?
+        let (pool, waits) = (self.read.clone(), self.waits.clone());
+        actix_web::web::block(move || f(&mut *waits[0].take(&pool)?)).await?
     }
 
     /// A read by key, answered in microseconds. On SQLite it runs right here on the actix
@@ -237,8 +281,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.write.clone();
-        actix_web::web::block(move || in_write_transaction(&mut *pool.get()?, f)).await?
+        let (pool, waits) = (self.write.clone(), self.waits.clone());
+        let slot = if matches!(self.target, DatabaseTarget::Sqlite(_)) { 1 } else { 0 };
+        actix_web::web::block(move || in_write_transaction(&mut *waits[slot].take(&pool)?, f)).await?
     }
 
     /// Refreshes the query planner's statistics where they are missing or stale. Without

@@ -118,3 +118,47 @@ async fn secrets_never_reach_the_log() {
         assert!(!log.contains(secret), "the log holds a secret ({}...)", &secret[..8]);
     }
 }
+
+/// `NEWSDESK_LOG_FORMAT=json`: every line one JSON object, the access lines with the request
+/// id, route template, status and duration; a preview token is never written.
+#[actix_web::test]
+async fn the_json_log_has_one_object_per_line_with_the_request_fields() {
+    let (url, _database) = fresh_database();
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("newsdesk.log");
+    let env = [("RUST_LOG", "info"), ("NEWSDESK_LOG_FORMAT", "json")];
+    let server = ServerProcess::start(&url, &env, Some(std::fs::File::create(&log_path).unwrap())).await;
+    let client = reqwest::Client::new();
+    let missing = client.get(format!("{}/api/v1/articles/424242", server.base)).send().await.unwrap();
+    let request_id = missing.headers()["x-request-id"].to_str().unwrap().to_owned();
+    client.get(format!("{}/api/v1/articles/1?preview=secret-preview-token", server.base)).send().await.unwrap();
+    server.terminate();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("secret-preview-token"), "preview tokens are hidden");
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for line in &lines {
+        for field in ["time", "level", "target", "message"] {
+            assert!(line[field].is_string(), "{field} in {line}");
+        }
+    }
+    let access = lines.iter().find(|l| l["request_id"] == request_id).expect("the request's access line");
+    assert_eq!(access["target"], "newsdesk::access");
+    assert_eq!(access["route"], "/api/v1/articles/{id}");
+    assert_eq!(access["status"], 404);
+    assert!(access["duration_ms"].is_number());
+
+    let (url, _database) = fresh_database();
+    let bad = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["migrate"])
+        .env("DATABASE_URL", &url)
+        .env("NEWSDESK_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("NEWSDESK_LOG_FORMAT"));
+}

@@ -348,7 +348,12 @@ async fn metrics_show_the_hit_buffer_and_flushes() {
     }
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("newsdesk_stats_hit_buffer_depth 3"), "{text}");
-    assert!(text.contains("newsdesk_http_responses_total{status=\"2xx\"}"));
+    assert!(
+        text.lines().any(|line| line.starts_with("newsdesk_http_request_duration_seconds_count{")
+            && line.contains("route=\"/api/v1/stats/hits\"")
+            && line.contains("status=\"2xx\"")),
+        "{text}"
+    );
     app.flush();
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("newsdesk_stats_hit_buffer_depth 0"), "{text}");
