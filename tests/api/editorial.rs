@@ -69,6 +69,23 @@ async fn three_edits_then_restoring_revision_1_brings_back_the_exact_original() 
 }
 
 #[actix_web::test]
+async fn only_the_newest_revisions_are_kept() {
+    let app = TestApp::spawn_with(|settings| settings.revisions_keep = 3).await;
+    let article = app.create_article(json!({"title": "Bản 1"})).await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    for n in 2..=6 {
+        assert_eq!(app.patch(&path, &json!({"title": format!("Bản {n}")})).await.body["revision"], n);
+    }
+    let history = app.get_as_admin(&format!("{path}/revisions")).await;
+    let numbers: Vec<i64> =
+        history.body["data"].as_array().unwrap().iter().map(|r| r["number"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [6, 5, 4], "the write past the limit pruned the oldest");
+    app.get_as_admin(&format!("{path}/revisions/3")).await.assert_problem(404);
+    let diff = app.get_as_admin(&format!("{path}/revisions/4/diff")).await;
+    assert_eq!(diff.body["against"], Value::Null, "the oldest kept revision has nothing before it");
+}
+
+#[actix_web::test]
 async fn a_diff_shows_the_changed_fields_and_words() {
     let app = TestApp::spawn().await;
     let article = app.create_article(json!({"title": "Tin cũ", "body_html": ORIGINAL_BODY})).await;
