@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use newsdesk::api_tokens::model as api_tokens;
+use newsdesk::audit::{Actor, Change};
 use newsdesk::auth::{Role, Scope};
 use newsdesk::config::Settings;
 use newsdesk::db::{Db, now};
@@ -14,6 +15,7 @@ use newsdesk::users::account::{check_password, check_username};
 use newsdesk::users::model as users;
 use newsdesk::validation::{Checks, Lines};
 use newsdesk::{seed, startup};
+use serde_json::json;
 
 #[derive(Debug, Parser)]
 #[command(name = "newsdesk", version, about = "Headless content API for news portals")]
@@ -173,7 +175,13 @@ fn run(cli: Cli) -> Result<(), String> {
             db.run_migrations()?;
             let expires_at = expires_in_days.map(|days| now() + chrono::Duration::days(i64::from(days)));
             let (token, secret) = db
-                .write_blocking(|conn| api_tokens::create(conn, &name, &scopes, expires_at, None, now()))
+                .write_blocking(|conn| {
+                    let (token, secret) = api_tokens::create(conn, &name, &scopes, expires_at, None, now())?;
+                    Change::new("api_token.create", "api_token", token.id)
+                        .details(json!({ "name": token.name, "scopes": token.scopes, "via": "command line" }))
+                        .record(conn, &Actor::default(), now())?;
+                    Ok((token, secret))
+                })
                 .map_err(|e| format!("cannot create the token: {}", e.describe()))?;
             eprintln!("created API token {} (id {}); the secret below is shown only now:", token.name, token.id);
             println!("{secret}");
@@ -201,7 +209,14 @@ fn create_user(
         role: role.as_str().to_owned(),
         password_hash: newsdesk::auth::password::hash(password)?,
     };
-    db.write_blocking(|conn| users::create(conn, &new, now()))
+    db.write_blocking(|conn| {
+        let user = users::create(conn, &new, now())?;
+        Change::new("user.create", "user", user.id)
+            .fields(["username", "display_name", "role", "password"])
+            .details(json!({ "via": "command line" }))
+            .record(conn, &Actor::default(), now())?;
+        Ok(user)
+    })
 }
 
 /// The new user's password: typed at a terminal without echo, or the first line of

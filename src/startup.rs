@@ -63,7 +63,15 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         };
         let created = db
             .write_blocking(|conn| match users::model::count(conn)? {
-                0 => users::model::insert(conn, &new, crate::db::now()),
+                0 => {
+                    let created = users::model::insert(conn, &new, crate::db::now())?;
+                    if let Some(user) = &created {
+                        audit::Change::new("user.create", "user", user.id)
+                            .details(serde_json::json!({ "via": "first start", "username": user.username }))
+                            .record(conn, &audit::Actor::default(), crate::db::now())?;
+                    }
+                    Ok(created)
+                }
                 _ => Ok(None),
             })
             .map_err(failed)?;

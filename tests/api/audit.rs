@@ -73,7 +73,12 @@ async fn every_kind_of_staff_write_is_audited_with_its_actor() {
         .await;
     let editor_path = format!("/api/v1/users/{}", editor.body["id"]);
     app.patch(&editor_path, &json!({"disabled": true})).await;
-    assert_admin(&only_entry(&app, "user.create").await);
+    let created =
+        app.get_as_admin(&format!("/api/v1/audit?action=user.create&resource_id={}", editor.body["id"])).await;
+    assert_admin(&created.body["data"][0]);
+    let first = app.get_as_admin("/api/v1/audit?action=user.create&resource_type=user").await;
+    let first = first.body["data"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(first["details"]["via"], "first start", "the first admin's creation is recorded too");
     assert_eq!(only_entry(&app, "user.disable").await["changed_fields"], json!(["disabled"]));
 
     let token = app.post("/api/v1/api-tokens", &json!({"name": "tich hop", "scopes": ["content:write"]})).await;
