@@ -12,9 +12,8 @@ use super::input::ArticleInput;
 use super::model::revisions::{self, RevisionRow, Snapshot};
 use super::model::{self, Article};
 use super::response::ArticleResponse;
-use super::response::staff_response;
-use super::rules::{check_author_rules, check_version, revision_meta, writable};
-use crate::audit::{Change, Origin};
+use super::rules::{Edit, write_over};
+use crate::audit::Origin;
 use crate::auth::{Permission, Principal};
 use crate::db::now;
 use crate::error::ApiError;
@@ -289,33 +288,12 @@ pub async fn restore_revision(
     let mut checks = Checks::new();
     let note = checks.optional_text("note", input.note.as_deref(), 500, Lines::Multi);
     checks.finish()?;
-    let at = now();
-    let meta = revision_meta(&state, &principal, origin, note, Some(number));
-    let require = state.settings.require_if_match;
-    let (article, changed) = state
-        .db
-        .write(move |conn| {
-            let current = writable(conn, id)?;
-            let snapshot = revisions::find(conn, id, number)?.snapshot()?;
-            let write = restored_input(snapshot, &current, at).validate(Some(&current), at)?;
-            check_version(conn, &if_match, &current, require)?;
-            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
-            match model::update(conn, &current, &write, &meta, at)? {
-                Some((article, changed)) => {
-                    Change::new("article.revision_restore", "article", id)
-                        .fields(&changed)
-                        .details(serde_json::json!({ "restored_from": number }))
-                        .record(conn, &meta.actor, at)?;
-                    Ok((article, true))
-                }
-                None => Ok((current, false)),
-            }
-        })
-        .await?;
-    if changed {
-        state.content_changed();
-    }
-    Ok(staff_response(HttpResponse::Ok(), article, &state))
+    let edit = Edit { action: "article.revision_restore", note, restored_from: Some(number) };
+    write_over(state, principal, origin, if_match, id, edit, move |conn, current| {
+        let snapshot = revisions::find(conn, id, number)?.snapshot()?;
+        Ok(restored_input(snapshot, current, now()))
+    })
+    .await
 }
 
 /// The write that puts a revision's content back, keeping the article's status and

@@ -1,17 +1,74 @@
-//! What every article write checks: the author rules, the version named by `If-Match`,
-//! that the article is not in the trash, and who is writing.
+//! What every article write checks (the author rules, the version named by `If-Match`,
+//! that the article is not in the trash, who is writing) and the flow of an edit.
 
+use actix_web::HttpResponse;
+use actix_web::web::Data;
 use chrono::NaiveDateTime;
 
+use super::input::ArticleInput;
 use super::model::revisions::{self, RevisionMeta};
 use super::model::{self, Article, Status};
-use super::response::revision_etag;
-use crate::audit::{Actor, Origin};
+use super::response::{revision_etag, staff_response};
+use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, now};
 use crate::error::ApiError;
 use crate::preconditions::IfMatch;
 use crate::state::AppState;
+
+/// What kind of edit a write is, for its revision and audit entry.
+pub struct Edit {
+    pub action: &'static str,
+    /// The editor's summary when the body carries none.
+    pub note: Option<String>,
+    /// The revision whose content a restore brings back.
+    pub restored_from: Option<i64>,
+}
+
+/// An edit: the whole article `input` makes of the current one (it may read the database,
+/// as a restore reads its revision), written over it with its revision and audit entry,
+/// unless it changes nothing.
+pub async fn write_over(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    if_match: IfMatch,
+    id: i64,
+    edit: Edit,
+    input: impl FnOnce(&mut DbConnection, &Article) -> Result<ArticleInput, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::WriteArticles)?;
+    let at = now();
+    let mut meta = revision_meta(&state, &principal, origin, None, edit.restored_from);
+    let require = state.settings.require_if_match;
+    let (article, changed) = state
+        .db
+        .write(move |conn| {
+            let current = writable(conn, id)?;
+            // Bad input is a 400 whatever version it names.
+            let write = input(conn, &current)?.validate(Some(&current), at)?;
+            check_version(conn, &if_match, &current, require)?;
+            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
+            meta.note = write.note.clone().or(edit.note);
+            match model::update(conn, &current, &write, &meta, at)? {
+                Some((article, changed)) => {
+                    let change = Change::new(edit.action, "article", id).fields(&changed);
+                    let change = match edit.restored_from {
+                        Some(number) => change.details(serde_json::json!({ "restored_from": number })),
+                        None => change,
+                    };
+                    change.record(conn, &meta.actor, at)?;
+                    Ok((article, true))
+                }
+                None => Ok((current, false)),
+            }
+        })
+        .await?;
+    if changed {
+        state.content_changed();
+    }
+    Ok(staff_response(HttpResponse::Ok(), article, &state))
+}
 
 /// Who is writing, for the revision and the audit entry.
 pub fn revision_meta(

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::input::{ArticleInput, ArticlePatch};
+use super::model;
 use super::model::revisions;
-use super::model::{self, Article};
 use super::response::{ArticleResponse, staff_response};
-use super::rules::{check_author_rules, check_version, revision_meta, writable};
+use super::rules::{Edit, check_author_rules, check_version, revision_meta, write_over};
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal};
 use crate::db::now;
@@ -90,7 +90,8 @@ pub async fn replace_article(
     body: ApiJson<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0;
-    write_over(state, principal, origin, if_match, id.into_inner(), move |_| input).await
+    let edit = Edit { action: "article.update", note: None, restored_from: None };
+    write_over(state, principal, origin, if_match, id.into_inner(), edit, move |_, _| Ok(input)).await
 }
 
 /// Change some fields of an article. With `If-Match`, only if it is still at that revision.
@@ -117,44 +118,9 @@ pub async fn update_article(
     body: ApiJson<ArticlePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.0;
-    write_over(state, principal, origin, if_match, id.into_inner(), move |current| patch.apply_to(current)).await
-}
-
-/// A PUT or PATCH: the whole article `input` makes of the current one, written over it.
-async fn write_over(
-    state: Data<AppState>,
-    principal: Principal,
-    origin: Origin,
-    if_match: IfMatch,
-    id: i64,
-    input: impl FnOnce(&Article) -> ArticleInput + Send + 'static,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(Permission::WriteArticles)?;
-    let at = now();
-    let mut meta = revision_meta(&state, &principal, origin, None, None);
-    let require = state.settings.require_if_match;
-    let (article, changed) = state
-        .db
-        .write(move |conn| {
-            let current = writable(conn, id)?;
-            // Bad input is a 400 whatever version it names.
-            let write = input(&current).validate(Some(&current), at)?;
-            check_version(conn, &if_match, &current, require)?;
-            check_author_rules(&principal, Some(&current), Some(&write.fields.status), at)?;
-            meta.note = write.note.clone();
-            match model::update(conn, &current, &write, &meta, at)? {
-                Some((article, changed)) => {
-                    Change::new("article.update", "article", id).fields(&changed).record(conn, &meta.actor, at)?;
-                    Ok((article, true))
-                }
-                None => Ok((current, false)),
-            }
-        })
-        .await?;
-    if changed {
-        state.content_changed();
-    }
-    Ok(staff_response(HttpResponse::Ok(), article, &state))
+    let edit = Edit { action: "article.update", note: None, restored_from: None };
+    write_over(state, principal, origin, if_match, id.into_inner(), edit, move |_, current| Ok(patch.apply_to(current)))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
