@@ -46,6 +46,17 @@ pub async fn finish(
         Err(body) => return Ok(ServiceResponse::new(req, head.set_body(body))),
     };
     let headers = head.headers_mut();
+    if !headers.contains_key(SURROGATE_KEY)
+        && let Some(keys) = req.match_pattern().and_then(|route| route_keys(&route, req.match_info()))
+        && let Ok(value) = HeaderValue::from_str(&keys)
+    {
+        headers.insert(SURROGATE_KEY, value);
+    }
+    if let Some(keys) = headers.get(SURROGATE_KEY).and_then(|v| v.to_str().ok()).map(|keys| keys.replace(' ', ","))
+        && let Ok(value) = HeaderValue::from_str(&keys)
+    {
+        headers.insert(header::HeaderName::from_static("cache-tag"), value);
+    }
     // Responses from the response cache carry the tag computed when they were kept.
     let etag = match headers.get(header::ETAG) {
         Some(kept) => kept.clone(),
@@ -78,6 +89,48 @@ pub async fn finish(
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
     Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
+}
+
+/// The cache keys a response depends on, space-separated (Varnish xkey, Fastly); sent
+/// again comma-separated as `Cache-Tag` (Cloudflare). A change purges exactly the keys
+/// whose content it changed.
+pub const SURROGATE_KEY: header::HeaderName = header::HeaderName::from_static("surrogate-key");
+
+/// The keys of a public GET by its route, for the routes whose handlers do not name them:
+/// lists and feeds depend on `articles`, one source on `source-{id}`, and so on.
+fn route_keys(route: &str, path: &actix_web::dev::Path<actix_web::dev::Url>) -> Option<String> {
+    let id = || path.get("id").unwrap_or_default().to_owned();
+    let keys = match route.strip_prefix("/api/v1")? {
+        "/articles/top" => "articles stats".to_owned(),
+        "/articles/{id}/ratings/summary" => format!("article-{}", id()),
+        "/sources" => "sources".to_owned(),
+        "/sources/{id}" => format!("source-{}", id()),
+        "/categories" => "categories".to_owned(),
+        "/categories/{id}" => format!("category-{}", id()),
+        "/tags" => "tags".to_owned(),
+        "/tags/{id}" => format!("tag-{}", id()),
+        "/stats/summary" => "stats".to_owned(),
+        other if other.starts_with("/articles") || other.starts_with("/feeds") || other.ends_with("/articles") => {
+            "articles".to_owned()
+        }
+        _ => return None,
+    };
+    Some(keys)
+}
+
+/// The keys of an article page: the article, and what it embeds.
+pub fn article_keys(id: i64, source: Option<i64>, category: Option<i64>, tags: &[i64]) -> String {
+    let mut keys = format!("article-{id}");
+    if let Some(source) = source {
+        keys.push_str(&format!(" source-{source}"));
+    }
+    if let Some(category) = category {
+        keys.push_str(&format!(" category-{category}"));
+    }
+    for tag in tags {
+        keys.push_str(&format!(" tag-{tag}"));
+    }
+    keys
 }
 
 /// A weak entity tag of a body: part of its SHA-256, in hex.

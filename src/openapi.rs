@@ -140,6 +140,12 @@ pub fn cache_headers(document: &mut OpenApi) {
                     )
                 });
                 headers.entry("Vary").or_insert_with(|| header("Accept-Encoding, Authorization", "string"));
+                headers.entry("Surrogate-Key").or_insert_with(|| {
+                    header("Cache keys of the content, space-separated (`article-1 source-2 articles`), for purging a CDN or Varnish", "string")
+                });
+                headers
+                    .entry("Cache-Tag")
+                    .or_insert_with(|| header("The same keys, comma-separated (Cloudflare)", "string"));
                 if body.starts_with("#/components/schemas/ListResponse_") {
                     headers.entry("X-Total-Count").or_insert_with(|| {
                         header("Items matching the filters, over all pages (absent when not counted)", "integer")

@@ -123,8 +123,11 @@ pub async fn get_article_by_slug(
 /// An article with its `Last-Modified`.
 fn article_response(article: Article, at: NaiveDateTime, state: &AppState) -> HttpResponse {
     let modified = last_modified(article.row.updated_at);
+    let tags: Vec<i64> = article.tags.iter().map(|t| t.id).collect();
+    let keys = caching::article_keys(article.row.id, article.row.source_id, article.row.category_id, &tags);
     HttpResponse::Ok()
         .insert_header((header::LAST_MODIFIED, modified))
+        .insert_header((caching::SURROGATE_KEY, keys))
         .json(ArticleResponse::new(article, at).with_url(&state.site))
 }
 
@@ -142,7 +145,11 @@ async fn public_article(
     }
     let at = now();
     let article = state.db.read_by_key(move |conn| load(conn, at)).await?;
-    Ok(state.responses.keep(key, article_response(article, at, state), &[header::LAST_MODIFIED]))
+    Ok(state.responses.keep(
+        key,
+        article_response(article, at, state),
+        &[header::LAST_MODIFIED, caching::SURROGATE_KEY],
+    ))
 }
 
 /// Get a published article by id.

@@ -142,3 +142,31 @@ async fn replaying_a_refresh_token_ends_that_sign_ins_access_tokens_at_once() {
     assert_eq!(app.call(Method::POST, "/api/v1/auth/logout", None, Some(&logout)).await.status, 204);
     app.call(Method::GET, "/api/v1/auth/me", Some(&other_access), None).await.assert_problem(401);
 }
+
+#[actix_web::test]
+async fn public_reads_name_the_cache_keys_of_their_content() {
+    let app = TestApp::spawn().await;
+    let source = app.create_source("Nguồn khóa").await;
+    let article = app
+        .create_article(json!({"title": "Có khóa", "status": "published", "source_id": source["id"], "tags": ["khóa"]}))
+        .await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    for _ in 0..2 {
+        let page = app.get(&path).await;
+        let keys: Vec<&str> = page.header("surrogate-key").unwrap().split(' ').collect();
+        assert!(keys.contains(&format!("article-{}", article["id"]).as_str()), "{keys:?}");
+        assert!(keys.contains(&format!("source-{}", source["id"]).as_str()), "{keys:?}");
+        assert!(keys.contains(&format!("tag-{}", article["tags"][0]["id"]).as_str()), "{keys:?}");
+        assert_eq!(page.header("cache-tag").unwrap(), keys.join(","), "the second read comes from the response cache");
+    }
+    for (path, key) in [
+        ("/api/v1/articles".to_owned(), "articles".to_owned()),
+        ("/api/v1/feeds/rss".to_owned(), "articles".to_owned()),
+        ("/api/v1/stats/summary".to_owned(), "stats".to_owned()),
+        (format!("/api/v1/sources/{}", source["id"]), format!("source-{}", source["id"])),
+        ("/api/v1/sources".to_owned(), "sources".to_owned()),
+        (format!("/api/v1/articles/{}/ratings/summary", article["id"]), format!("article-{}", article["id"])),
+    ] {
+        assert_eq!(app.get(&path).await.header("surrogate-key"), Some(key.as_str()), "{path}");
+    }
+}
