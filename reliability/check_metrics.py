@@ -18,7 +18,7 @@ for name, kind in expected.items():
     if name not in families or families[name].type != kind:
         sys.exit(f"/metrics lacks the {kind} {name}")
 routes = {sample.labels.get("route") for sample in families["newsdesk_http_request_duration_seconds"].samples}
-raw = [route for route in routes if route and any(ch.isdigit() for ch in route.split("/")[-1])]
+raw = [route for route in routes if route and any(part.isdigit() for part in route.split("/"))]
 if raw:
     sys.exit(f"routes are labelled by raw path: {raw}")
 print(f"metrics: {len(families)} families parsed, {len(routes)} routes")

@@ -45,6 +45,38 @@ pub fn foreign_origin(req: &ServiceRequest, allowed: &[String]) -> Option<ApiErr
     Some(ApiError::Forbidden(detail))
 }
 
+/// The route template a request matched, without the patterns of its parameters
+/// (`/api/v1/articles/{id:[0-9]+}` -> `/api/v1/articles/{id}`), for metrics and logs.
+pub fn route_of(req: &actix_web::HttpRequest) -> Option<String> {
+    req.match_pattern().map(|pattern| without_parameter_patterns(&pattern))
+}
+
+fn without_parameter_patterns(pattern: &str) -> String {
+    let mut route = String::with_capacity(pattern.len());
+    let (mut depth, mut skipping) = (0, false);
+    for c in pattern.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                if !skipping {
+                    route.push(c);
+                }
+            }
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    skipping = false;
+                    route.push(c);
+                }
+            }
+            ':' if depth == 1 => skipping = true,
+            _ if !skipping => route.push(c),
+            _ => {}
+        }
+    }
+    route
+}
+
 /// Merges every `Vary` value into one header, each name once.
 pub fn merge_vary(headers: &mut HeaderMap) {
     let mut names: Vec<String> = Vec::new();
@@ -66,6 +98,13 @@ pub fn merge_vary(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_lose_their_parameter_patterns() {
+        assert_eq!(without_parameter_patterns("/api/v1/articles/{id:[0-9]+}"), "/api/v1/articles/{id}");
+        assert_eq!(without_parameter_patterns("/a/{n:[0-9]{2}}/b/{slug}"), "/a/{n}/b/{slug}");
+        assert_eq!(without_parameter_patterns("/healthz"), "/healthz");
+    }
 
     #[test]
     fn vary_names_each_header_once() {

@@ -177,7 +177,7 @@ pub fn cache_headers(document: &mut OpenApi) {
                     "in": "header",
                     "required": false,
                     "description": "ETags of representations the client has; 304 when one is current",
-                    "schema": {"type": "string", "maxLength": 1000}
+                    "schema": {"type": "string"}
                 }));
             }
         }

@@ -211,7 +211,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     async move {
                         let response = response.await?;
                         let request = response.request();
-                        let route = request.match_pattern();
+                        let route = middleware::route_of(request);
                         let method = middleware::sent_method(request).to_owned();
                         metrics.record_request(
                             route.as_deref(),
@@ -274,7 +274,7 @@ fn log_access<B: actix_web::body::MessageBody>(response: &ServiceResponse<B>, re
     let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let method = middleware::sent_method(req).to_owned();
     let target = without_secrets(req.uri().path_and_query().map_or("/", |p| p.as_str()));
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let route = middleware::route_of(req).unwrap_or_else(|| "unmatched".into());
     let status = response.status().as_u16();
     let bytes = match response.response().body().size() {
         BodySize::Sized(n) => n,
