@@ -166,6 +166,32 @@ pub struct Settings {
           default_value_t = 600_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
     pub maintenance_interval: u64,
 
+    /// Seconds before the first retry of a failed webhook delivery (fractions allowed); the
+    /// later delays (about 5 min, 30 min, 2 h, 5 h, 10 h, 10 h at the default) scale with it.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_BASE", value_name = "NEWSDESK_WEBHOOK_RETRY_BASE", default_value_t = 5.0,
+          value_parser = parse_seconds)]
+    pub webhook_retry_base: f64,
+
+    /// Failed delivery attempts in a row after which an endpoint is disabled.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_DISABLE_AFTER", value_name = "NEWSDESK_WEBHOOK_DISABLE_AFTER",
+          default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_disable_after: u32,
+
+    /// Whether webhooks may target loopback, private and link-local addresses (refused by default).
+    #[arg(long, env = "NEWSDESK_WEBHOOK_ALLOW_PRIVATE", value_name = "NEWSDESK_WEBHOOK_ALLOW_PRIVATE",
+          default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Cache front ends (Varnish) to send `PURGE` with an `xkey` header to after each change, comma-separated.
+    #[arg(long, env = "NEWSDESK_PURGE_URLS", value_name = "NEWSDESK_PURGE_URLS", value_delimiter = ',',
+          value_parser = parse_purge_url)]
+    pub purge_urls: Vec<String>,
+
+    /// Seconds between looks for scheduled articles whose time came or went (fractions allowed).
+    #[arg(long, env = "NEWSDESK_SCHEDULER_INTERVAL", value_name = "NEWSDESK_SCHEDULER_INTERVAL",
+          default_value_t = 5.0, value_parser = parse_seconds)]
+    pub scheduler_interval: f64,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -225,6 +251,11 @@ impl Settings {
             audit_days: 365,
             preview_url: None,
             maintenance_interval: 600_000,
+            webhook_retry_base: 5.0,
+            webhook_disable_after: 20,
+            webhook_allow_private: false,
+            purge_urls: Vec::new(),
+            scheduler_interval: 5.0,
         }
     }
 }
@@ -279,6 +310,23 @@ fn parse_article_path(value: &str) -> Result<String, String> {
 }
 
 /// An absolute http(s) URL template that names the `{token}`.
+/// Seconds, fractions allowed: from a millisecond to a day.
+fn parse_seconds(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(seconds) if (0.001..=86_400.0).contains(&seconds) => Ok(seconds),
+        _ => Err("must be a number of seconds from 0.001 to 86400".into()),
+    }
+}
+
+/// An absolute `http` or `https` URL of a cache front end.
+fn parse_purge_url(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Ok(value.to_owned()),
+        _ => Err(format!("`{value}` is not an http or https URL")),
+    }
+}
+
 fn parse_preview_url(value: &str) -> Result<String, String> {
     let value = value.trim();
     if !value.contains("{token}") {

@@ -36,3 +36,4 @@ pub mod stats;
 pub mod tags;
 pub mod users;
 pub mod validation;
+pub mod webhooks;

@@ -70,7 +70,7 @@ enum TokenAction {
     Create {
         #[arg(long)]
         name: String,
-        /// One or more of: content:read, content:write, ratings:moderate, stats:read, stats:write, audit:read.
+        /// One or more of: content:read, content:write, ratings:moderate, stats:read, stats:write, audit:read, webhooks:manage.
         #[arg(long = "scope", required = true, num_args = 1.., value_parser = parse_scope)]
         scopes: Vec<Scope>,
         /// Days until the token expires (never when absent).

@@ -141,6 +141,8 @@ struct NewArticle {
     updated_at: NaiveDateTime,
     search_title: String,
     search_body: String,
+    /// Published in the past: announced already.
+    live: bool,
 }
 
 const BATCH: usize = 500;
@@ -209,6 +211,7 @@ pub fn synthetic(
                     updated_at: published,
                     search_title,
                     search_body,
+                    live: published <= now,
                 }
             })
             .collect();

@@ -29,6 +29,7 @@ use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
+use crate::webhooks::{self, Outbox};
 use crate::{api_tokens, articles, audit, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
 use crate::{maintenance, middleware, request_id};
 
@@ -94,6 +95,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         site: Arc::new(settings.site()),
         list_counts: Arc::new(CountCache::new(Duration::from_secs(5))),
         responses,
+        outbox: Arc::new(Outbox::new(settings.purge_urls.clone())),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
@@ -116,6 +118,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     users::routes(cfg);
     api_tokens::routes(cfg);
     audit::routes(cfg);
+    webhooks::routes(cfg);
 }
 
 fn app_with_spec() -> (
@@ -163,6 +166,8 @@ pub fn openapi_json() -> String {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.stats.start_flushing();
     maintenance::start(state.clone());
+    webhooks::delivery::start(state.clone());
+    articles::schedule::start(state.clone());
     let settings = state.settings.clone();
     let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));

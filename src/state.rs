@@ -11,6 +11,7 @@ use crate::metrics::Metrics;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::stats::collector::Collector;
+use crate::webhooks::Outbox;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -30,13 +31,17 @@ pub struct AppState {
     pub list_counts: Arc<CountCache>,
     /// Anonymous reads of single articles and of the statistics block.
     pub responses: Arc<ResponseCache>,
+    /// Where changes' events go, and the bell of this process's delivery workers.
+    pub outbox: Arc<Outbox>,
 }
 
 impl AppState {
     /// Articles, their taxonomy or their ratings changed in this process: forget the
-    /// list totals and cached responses that may show the old state.
+    /// list totals and cached responses that may show the old state, and send the
+    /// change's events now.
     pub fn content_changed(&self) {
         self.list_counts.clear();
         self.responses.clear();
+        self.outbox.wake();
     }
 }

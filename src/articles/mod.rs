@@ -2,6 +2,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod events;
 pub mod input;
 pub mod list;
 pub mod model;
@@ -10,6 +11,7 @@ pub mod read;
 pub mod response;
 pub mod revisions;
 pub mod rules;
+pub mod schedule;
 pub mod write;
 
 /// The routes of this domain, each registered with `.service` so that it is in the

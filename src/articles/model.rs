@@ -107,9 +107,19 @@ pub struct ArticleRow {
     /// The current revision's number (0: written before revisions were kept).
     pub revision: i64,
     pub trashed_at: Option<NaiveDateTime>,
+    /// Whether its publication was announced (`article.published`) and not yet withdrawn.
+    pub live: bool,
 }
 
 impl ArticleRow {
+    /// Whether readers can see it at `now`: released, its time come and not gone, not in the trash.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.status == RELEASED
+            && self.trashed_at.is_none()
+            && self.published_at.is_some_and(|at| at <= now)
+            && self.expires_at.is_none_or(|at| at > now)
+    }
+
     /// The status a reader would see now: a released article before its time is scheduled.
     pub fn effective_status(&self, now: NaiveDateTime) -> Status {
         if self.trashed_at.is_some() {
@@ -394,6 +404,51 @@ pub fn update(
         Err(Attempt::Unchanged) => Ok(None),
         Err(Attempt::Failed(e)) => Err(e),
     }
+}
+
+/// Records whether the article's publication is announced.
+pub fn set_live(conn: &mut DbConnection, id: i64, live: bool) -> Result<(), ApiError> {
+    diesel::update(articles::table.find(id)).set(articles::live.eq(live)).execute(conn)?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct DueId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Up to `limit` articles whose announcement is out of date at `now`: published ones whose
+/// time has come but that were never announced, and announced ones that expired. The
+/// literals match the partial indexes; PostgreSQL locks the rows, skipping those another
+/// process is announcing.
+pub fn due_announcements(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<i64>, ApiError> {
+    const DUE: &str = "SELECT id FROM articles
+         WHERE live = FALSE AND status = 'published' AND published_at <= $1
+           AND trashed_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
+         UNION ALL
+         SELECT id FROM articles WHERE live = TRUE AND expires_at IS NOT NULL AND expires_at <= $1";
+    let ids = match conn {
+        // PostgreSQL cannot lock the rows of a UNION, so it claims each half.
+        DbConnection::Postgres(c) => {
+            let (publish, expire) = DUE.split_once("UNION ALL").expect("two halves");
+            let mut ids = Vec::new();
+            for half in [publish, expire] {
+                ids.extend(
+                    diesel::sql_query(format!("{half} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"))
+                        .bind::<diesel::sql_types::Timestamp, _>(now)
+                        .bind::<diesel::sql_types::BigInt, _>(limit)
+                        .load::<DueId>(c)?,
+                );
+            }
+            ids
+        }
+        DbConnection::Sqlite(c) => diesel::sql_query(format!("{DUE} LIMIT $2"))
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load::<DueId>(c)?,
+    };
+    Ok(ids.into_iter().map(|due| due.id).collect())
 }
 
 /// Removes the article, its revisions, tags, ratings and view counts for good.

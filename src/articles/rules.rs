@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 use actix_web::web::Data;
 use chrono::NaiveDateTime;
 
+use super::events::ArticleChange;
 use super::input::ArticleInput;
 use super::model::revisions::{self, RevisionMeta};
 use super::model::{self, Article, Status};
@@ -41,6 +42,7 @@ pub async fn write_over(
     let at = now();
     let mut meta = revision_meta(&state, &principal, origin, None, edit.restored_from);
     let require = state.settings.require_if_match;
+    let shared = state.clone();
     let (article, changed) = state
         .db
         .write(move |conn| {
@@ -58,6 +60,13 @@ pub async fn write_over(
                         None => change,
                     };
                     change.record(conn, &meta.actor, at)?;
+                    let change = ArticleChange {
+                        kind: "article.updated",
+                        before: Some(&current),
+                        after: Some(&article),
+                        changed: &changed,
+                    };
+                    change.announce(conn, &shared, &meta.actor, at)?;
                     Ok((article, true))
                 }
                 None => Ok((current, false)),

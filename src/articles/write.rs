@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, delete, patch, post, put};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::events::ArticleChange;
 use super::input::{ArticleInput, ArticlePatch};
 use super::model;
 use super::model::revisions;
@@ -50,11 +51,15 @@ pub async fn create_article(
     check_author_rules(&principal, None, Some(&write.fields.status), at)?;
     let created_by = principal.user_id();
     let meta = revision_meta(&state, &principal, origin, write.note.clone(), None);
+    let shared = state.clone();
     let article = state
         .db
         .write(move |conn| {
             let article = model::create(conn, &write, created_by, &meta, at)?;
             let fields = revisions::Snapshot::of(&article).fields().keys().cloned().collect::<Vec<_>>();
+            let change =
+                ArticleChange { kind: "article.created", before: None, after: Some(&article), changed: &fields };
+            change.announce(conn, &shared, &meta.actor, at)?;
             Change::new("article.create", "article", article.row.id).fields(fields).record(conn, &meta.actor, at)?;
             Ok(article)
         })
@@ -163,6 +168,7 @@ pub async fn delete_article(
     let at = state.stats.clock().now();
     let actor = Actor::new(&principal, origin);
     let require = state.settings.require_if_match;
+    let shared = state.clone();
     state
         .db
         .write(move |conn| {
@@ -173,9 +179,20 @@ pub async fn delete_article(
             }
             if permanent {
                 model::delete(conn, id)?;
+                let change =
+                    ArticleChange { kind: "article.deleted", before: Some(&current), after: None, changed: &[] };
+                change.announce(conn, &shared, &actor, at)?;
                 Change::new("article.delete", "article", id).record(conn, &actor, at)
             } else {
                 model::trash(conn, id, at)?;
+                let trashed = model::current(conn, id)?;
+                let change = ArticleChange {
+                    kind: "article.trashed",
+                    before: Some(&current),
+                    after: Some(&trashed),
+                    changed: &[],
+                };
+                change.announce(conn, &shared, &actor, at)?;
                 Change::new("article.trash", "article", id).record(conn, &actor, at)
             }
         })
@@ -208,6 +225,7 @@ pub async fn restore_article(
     let at = now();
     let actor = Actor::new(&principal, origin);
     let require = state.settings.require_if_match;
+    let shared = state.clone();
     let article = state
         .db
         .write(move |conn| {
@@ -218,6 +236,14 @@ pub async fn restore_article(
             }
             model::untrash(conn, id)?;
             Change::new("article.restore", "article", id).record(conn, &actor, at)?;
+            let restored = model::current(conn, id)?;
+            let change = ArticleChange {
+                kind: "article.restored",
+                before: Some(&current),
+                after: Some(&restored),
+                changed: &[],
+            };
+            change.announce(conn, &shared, &actor, at)?;
             model::current(conn, id)
         })
         .await?;

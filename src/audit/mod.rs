@@ -83,6 +83,11 @@ impl Actor {
         Self { origin, ..Self::default() }
     }
 
+    /// newsdesk itself (the scheduler, the delivery worker), by the part that acted.
+    pub fn system(name: &str) -> Self {
+        Self { username: Some(name.to_owned()), ..Self::default() }
+    }
+
     /// How the actor is named in revisions and conflict messages.
     pub fn name(&self) -> Option<String> {
         self.username.clone().or_else(|| self.token_name.as_ref().map(|name| format!("API token {name}")))

@@ -64,16 +64,20 @@ pub enum Scope {
     /// Read the audit log.
     #[serde(rename = "audit:read")]
     AuditRead,
+    /// Manage webhook endpoints and their deliveries.
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Self::ContentRead,
         Self::ContentWrite,
         Self::RatingsModerate,
         Self::StatsRead,
         Self::StatsWrite,
         Self::AuditRead,
+        Self::WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +88,7 @@ impl Scope {
             Self::StatsRead => "stats:read",
             Self::StatsWrite => "stats:write",
             Self::AuditRead => "audit:read",
+            Self::WebhooksManage => "webhooks:manage",
         }
     }
 
@@ -107,6 +112,7 @@ pub enum Permission {
     ManageUsers,
     ManageApiTokens,
     ReadAudit,
+    ManageWebhooks,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +127,7 @@ impl Principal {
         match self {
             Self::User { role: Role::Admin, .. } => true,
             Self::User { role: Role::Editor, .. } => {
-                !matches!(permission, WriteStats | ManageUsers | ManageApiTokens | ReadAudit)
+                !matches!(permission, WriteStats | ManageUsers | ManageApiTokens | ReadAudit | ManageWebhooks)
             }
             Self::User { role: Role::Author, .. } => matches!(permission, ReadDrafts | WriteArticles),
             Self::ApiToken { scopes, .. } => scopes.iter().any(|scope| match scope {
@@ -133,6 +139,7 @@ impl Principal {
                 Scope::StatsRead => permission == ReadStats,
                 Scope::StatsWrite => matches!(permission, ReadStats | WriteStats),
                 Scope::AuditRead => permission == ReadAudit,
+                Scope::WebhooksManage => permission == ManageWebhooks,
             }),
         }
     }

@@ -24,6 +24,7 @@ use crate::preconditions::{IfMatch, version_tag};
 use crate::slug;
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
+use crate::webhooks::{Event, taxonomy_keys};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryResponse {
@@ -207,6 +208,7 @@ pub async fn create_category(
     principal.require(Permission::ManageTaxonomy)?;
     let fields = body.0.validate()?;
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     let category = state
         .db
         .write(move |conn| {
@@ -215,9 +217,14 @@ pub async fn create_category(
             Change::new("category.create", "category", id)
                 .fields(["name", "slug", "parent_id", "position", "description"])
                 .record(conn, &actor, at)?;
-            model::find(conn, id)
+            let category = model::find(conn, id)?;
+            Event::new("category.created", &CategoryResponse::from(category.clone()))
+                .keys(taxonomy_keys("category", "categories", id, true))
+                .emit(conn, &outbox, &actor, at)?;
+            Ok(category)
         })
         .await?;
+    state.content_changed();
     let mut created = HttpResponse::Created();
     created.insert_header((header::LOCATION, format!("/api/v1/categories/{}", category.0.id)));
     Ok(respond(created, CategoryResponse::from(category)))
@@ -290,6 +297,7 @@ async fn write_category(
     principal.require(Permission::ManageTaxonomy)?;
     let actor = Actor::new(&principal, origin);
     let required = state.settings.require_if_match;
+    let outbox = state.outbox.clone();
     let category = state
         .db
         .write(move |conn| {
@@ -301,9 +309,14 @@ async fn write_category(
             let at = now();
             model::update(conn, id, &fields, at)?;
             let category = model::find(conn, id)?;
-            let changed = changed_fields(&before, &CategoryResponse::from(category.clone()));
+            let after = CategoryResponse::from(category.clone());
+            let changed = changed_fields(&before, &after);
             if !changed.is_empty() {
-                Change::new("category.update", "category", id).fields(changed).record(conn, &actor, at)?;
+                Change::new("category.update", "category", id).fields(&changed).record(conn, &actor, at)?;
+                Event::new("category.updated", &after)
+                    .changed(&changed)
+                    .keys(taxonomy_keys("category", "categories", id, false))
+                    .emit(conn, &outbox, &actor, at)?;
             }
             Ok(category)
         })
@@ -332,12 +345,18 @@ pub async fn delete_category(
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
     let required = state.settings.require_if_match;
+    let outbox = state.outbox.clone();
     state
         .db
         .write(move |conn| {
-            check_version(&if_match, &CategoryResponse::from(model::find(conn, id)?), required)?;
+            let at = now();
+            let before = CategoryResponse::from(model::find(conn, id)?);
+            check_version(&if_match, &before, required)?;
             model::delete(conn, id)?;
-            Change::new("category.delete", "category", id).record(conn, &actor, now())
+            Change::new("category.delete", "category", id).record(conn, &actor, at)?;
+            let keys = taxonomy_keys("category", "categories", id, false);
+            Event::new("category.deleted", &before).keys(keys).emit(conn, &outbox, &actor, at)?;
+            Ok(())
         })
         .await?;
     state.content_changed();

@@ -23,6 +23,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination::{ListResponse, Paging};
 use crate::state::AppState;
 use crate::validation::Checks;
+use crate::webhooks::Event;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -159,7 +160,8 @@ pub async fn rate_article(
     let score = input.score as i32;
     let at = now();
     let cap = address_cap(&state);
-    let (outcome, summary, slug) = state
+    let outbox = state.outbox.clone();
+    let (outcome, receipt, slug) = state
         .db
         .write(move |conn| {
             let (allow_rating, slug) =
@@ -171,11 +173,20 @@ pub async fn rate_article(
                 });
             }
             let outcome = model::rate(conn, article_id, &reader, score, cap, at)?;
-            Ok((outcome, model::summary(conn, article_id)?, slug))
+            let receipt =
+                RatingReceipt { article_id, score: input.score, summary: model::summary(conn, article_id)?.into() };
+            let kind = if outcome == Outcome::Created { "rating.created" } else { "rating.updated" };
+            Event::new(kind, &receipt).keys(vec![format!("article-{article_id}")]).emit(
+                conn,
+                &outbox,
+                &Actor::anonymous(Origin::default()),
+                at,
+            )?;
+            Ok((outcome, receipt, slug))
         })
         .await?;
     state.responses.forget(&ResponseCache::article_keys(article_id, &slug));
-    let receipt = RatingReceipt { article_id, score: input.score, summary: summary.into() };
+    state.outbox.wake();
     Ok(match outcome {
         Outcome::Created => HttpResponse::Created().json(receipt),
         Outcome::Changed => HttpResponse::Ok().json(receipt),
@@ -278,11 +289,16 @@ pub async fn delete_rating(
     principal.require(Permission::ModerateRatings)?;
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     state
         .db
         .write(move |conn| {
-            model::delete(conn, id)?;
-            Change::new("rating.delete", "rating", id).record(conn, &actor, now())
+            let at = now();
+            let rating = model::delete(conn, id)?;
+            Change::new("rating.delete", "rating", id).record(conn, &actor, at)?;
+            let keys = vec![format!("article-{}", rating.article_id)];
+            Event::new("rating.deleted", &RatingResponse::from(rating)).keys(keys).emit(conn, &outbox, &actor, at)?;
+            Ok(())
         })
         .await?;
     state.content_changed();

@@ -21,6 +21,7 @@ use crate::pagination::{ListResponse, PageQuery};
 use crate::preconditions::{IfMatch, version_tag};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
+use crate::webhooks::{Event, taxonomy_keys};
 
 const MAX_NAME: usize = 200;
 const MAX_DESCRIPTION: usize = 2000;
@@ -197,16 +198,23 @@ pub async fn create_source(
     principal.require(Permission::ManageTaxonomy)?;
     let fields = body.0.validate()?;
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     let source = state
         .db
         .write(move |conn| {
+            let at = now();
             let source = model::create(conn, &fields)?;
-            Change::new("source.create", "source", source.source.id)
+            let id = source.source.id;
+            Change::new("source.create", "source", id)
                 .fields(["name", "url", "logo_url", "description"])
-                .record(conn, &actor, now())?;
+                .record(conn, &actor, at)?;
+            Event::new("source.created", &SourceResponse::from(source.clone()))
+                .keys(taxonomy_keys("source", "sources", id, true))
+                .emit(conn, &outbox, &actor, at)?;
             Ok(source)
         })
         .await?;
+    state.content_changed();
     let mut created = HttpResponse::Created();
     created.insert_header((header::LOCATION, format!("/api/v1/sources/{}", source.source.id)));
     Ok(respond(created, SourceResponse::from(source)))
@@ -276,6 +284,7 @@ async fn write_source(
     principal.require(Permission::ManageTaxonomy)?;
     let actor = Actor::new(&principal, origin);
     let required = state.settings.require_if_match;
+    let outbox = state.outbox.clone();
     let source = state
         .db
         .write(move |conn| {
@@ -285,9 +294,15 @@ async fn write_source(
             let fields = input(current).validate()?;
             check_version(&if_match, &before, required)?;
             let source = model::update(conn, id, &fields)?;
-            let changed = changed_fields(&before, &SourceResponse::from(source.clone()));
+            let after = SourceResponse::from(source.clone());
+            let changed = changed_fields(&before, &after);
             if !changed.is_empty() {
-                Change::new("source.update", "source", id).fields(changed).record(conn, &actor, now())?;
+                let at = now();
+                Change::new("source.update", "source", id).fields(&changed).record(conn, &actor, at)?;
+                Event::new("source.updated", &after)
+                    .changed(&changed)
+                    .keys(taxonomy_keys("source", "sources", id, false))
+                    .emit(conn, &outbox, &actor, at)?;
             }
             Ok(source)
         })
@@ -320,12 +335,18 @@ pub async fn delete_source(
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
     let required = state.settings.require_if_match;
+    let outbox = state.outbox.clone();
     state
         .db
         .write(move |conn| {
-            check_version(&if_match, &SourceResponse::from(model::find(conn, id)?), required)?;
+            let at = now();
+            let before = SourceResponse::from(model::find(conn, id)?);
+            check_version(&if_match, &before, required)?;
             model::delete(conn, id)?;
-            Change::new("source.delete", "source", id).record(conn, &actor, now())
+            Change::new("source.delete", "source", id).record(conn, &actor, at)?;
+            let keys = taxonomy_keys("source", "sources", id, false);
+            Event::new("source.deleted", &before).keys(keys).emit(conn, &outbox, &actor, at)?;
+            Ok(())
         })
         .await?;
     state.content_changed();

@@ -21,6 +21,7 @@ use crate::pagination::{ListResponse, PageQuery};
 use crate::slug;
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
+use crate::webhooks::{Event, taxonomy_keys};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagResponse {
@@ -130,14 +131,21 @@ pub async fn create_tag(
     principal.require(Permission::ManageTaxonomy)?;
     let tag = check(body.0)?;
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     let saved = state
         .db
         .write(move |conn| {
+            let at = now();
             let id = model::save(conn, None, &tag)?;
-            Change::new("tag.create", "tag", id).fields(["name", "slug"]).record(conn, &actor, now())?;
-            model::find(conn, id)
+            Change::new("tag.create", "tag", id).fields(["name", "slug"]).record(conn, &actor, at)?;
+            let saved = model::find(conn, id)?;
+            Event::new("tag.created", &TagResponse::from(saved.clone()))
+                .keys(taxonomy_keys("tag", "tags", id, true))
+                .emit(conn, &outbox, &actor, at)?;
+            Ok(saved)
         })
         .await?;
+    state.content_changed();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tags/{}", saved.0.id)))
         .json(TagResponse::from(saved)))
@@ -164,6 +172,7 @@ pub async fn rename_tag(
     let id = id.into_inner();
     let tag = check(body.0)?;
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     let saved = state
         .db
         .write(move |conn| {
@@ -175,7 +184,13 @@ pub async fn rename_tag(
                 .filter_map(|(field, differs)| differs.then_some(field))
                 .collect();
             if !changed.is_empty() {
-                Change::new("tag.update", "tag", id).fields(changed).record(conn, &actor, now())?;
+                let at = now();
+                Change::new("tag.update", "tag", id).fields(&changed).record(conn, &actor, at)?;
+                let changed: Vec<String> = changed.iter().map(|field| (*field).to_owned()).collect();
+                Event::new("tag.updated", &TagResponse::from(saved.clone()))
+                    .changed(&changed)
+                    .keys(taxonomy_keys("tag", "tags", id, false))
+                    .emit(conn, &outbox, &actor, at)?;
             }
             Ok(saved)
         })
@@ -201,11 +216,18 @@ pub async fn delete_tag(
     principal.require(Permission::ManageTaxonomy)?;
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
     state
         .db
         .write(move |conn| {
+            let at = now();
+            let before = TagResponse::from(model::find(conn, id)?);
             model::delete(conn, id)?;
-            Change::new("tag.delete", "tag", id).record(conn, &actor, now())
+            Change::new("tag.delete", "tag", id).record(conn, &actor, at)?;
+            Event::new("tag.deleted", &before)
+                .keys(taxonomy_keys("tag", "tags", id, false))
+                .emit(conn, &outbox, &actor, at)?;
+            Ok(())
         })
         .await?;
     state.content_changed();

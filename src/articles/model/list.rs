@@ -287,6 +287,7 @@ macro_rules! article_columns {
             articles::updated_at,
             articles::revision,
             articles::trashed_at,
+            articles::live,
         )
     };
 }

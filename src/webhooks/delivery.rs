@@ -1,0 +1,378 @@
+//! The workers every process runs: one sends webhook deliveries, one sends cache purges.
+//! Each claims what is due from the database (so any number of processes share the
+//! work), sends it, and records the outcome; a crash mid-send leaves the claim to expire
+//! and the delivery to be sent again: at least once, never lost.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use futures_util::future::join_all;
+use reqwest::header::CONTENT_TYPE;
+use tokio::sync::Notify;
+
+use super::model::{self, Attempt, DeliveryRow, EventRow, FAILED, PENDING, PurgeRow, SUCCEEDED, WebhookRow};
+use super::{address_guard, signature};
+use crate::audit::{Actor, Change};
+use crate::db::now;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Longest wait for an endpoint's answer (connecting included).
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of an answer that is read; the first `KEPT_ANSWER` bytes are kept.
+const MAX_ANSWER: usize = 64 * 1024;
+const KEPT_ANSWER: usize = 1024;
+/// How long a claim holds: past it, a worker that died mid-send is presumed dead.
+const LEASE: TimeDelta = TimeDelta::seconds(30);
+/// Endpoints one worker delivers to at once.
+const ENDPOINTS_AT_ONCE: i64 = 4;
+/// Purges claimed at once; those for one front end go out as one request.
+const PURGES_AT_ONCE: i64 = 200;
+/// Delays before the retries, in seconds, at the default `NEWSDESK_WEBHOOK_RETRY_BASE` of
+/// 5 s; the setting scales them all. After the last, the delivery has failed.
+const RETRY_DELAYS: [f64; 7] = [5.0, 300.0, 1800.0, 7200.0, 18_000.0, 36_000.0, 36_000.0];
+
+/// Starts both workers on the current runtime.
+pub fn start(state: AppState) {
+    let purging = state.clone();
+    actix_web::rt::spawn(async move { deliver_forever(state).await });
+    actix_web::rt::spawn(async move { purge_forever(purging).await });
+}
+
+/// The delay before retry `attempt` (1 for the first retry), spread by ±10 % so that
+/// endpoints failing together are not retried together.
+pub fn retry_delay(attempt: i32, base_seconds: f64) -> Option<TimeDelta> {
+    let index = usize::try_from(attempt.checked_sub(1)?).ok()?;
+    let seconds = RETRY_DELAYS.get(index)? * base_seconds / RETRY_DELAYS[0];
+    let mut random = [0u8; 4];
+    getrandom::fill(&mut random).expect("the operating system provides randomness");
+    let spread = 0.9 + 0.2 * f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX);
+    Some(TimeDelta::microseconds((seconds * spread * 1e6) as i64))
+}
+
+/// How often a worker looks for due work when nothing woke it.
+fn poll_interval(state: &AppState) -> Duration {
+    Duration::from_secs_f64(state.settings.webhook_retry_base.clamp(0.05, 1.0))
+}
+
+async fn wait(bell: &Notify, poll: Duration) {
+    tokio::select! {
+        _ = bell.notified() => {}
+        _ = actix_web::rt::time::sleep(poll) => {}
+    }
+}
+
+fn delivery_client(allow_private: bool) -> reqwest::Client {
+    // The process-wide TLS provider; an error means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(TIMEOUT)
+        .connect_timeout(TIMEOUT)
+        .no_proxy()
+        .user_agent(concat!("newsdesk-webhooks/", env!("CARGO_PKG_VERSION")));
+    if !allow_private {
+        builder = builder.dns_resolver(Arc::new(address_guard::GuardedResolver));
+    }
+    builder.build().expect("the webhook HTTP client builds")
+}
+
+async fn deliver_forever(state: AppState) {
+    let client = delivery_client(state.settings.webhook_allow_private);
+    loop {
+        match deliver_round(&state, &client).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => log::error!("webhook deliveries failed, will retry: {}", e.describe()),
+        }
+        wait(&state.outbox.deliveries_due, poll_interval(&state)).await;
+    }
+}
+
+/// Claims the endpoints with a due delivery and delivers to them; true when it did work.
+async fn deliver_round(state: &AppState, client: &reqwest::Client) -> Result<bool, ApiError> {
+    let at = now();
+    let endpoints = state.db.write(move |conn| model::claim_endpoints(conn, at, at + LEASE, ENDPOINTS_AT_ONCE)).await?;
+    if endpoints.is_empty() {
+        return Ok(false);
+    }
+    for result in join_all(endpoints.into_iter().map(|endpoint| deliver_to(state, client, endpoint))).await {
+        if let Err(e) = result {
+            log::error!("webhook delivery failed, will retry: {}", e.describe());
+        }
+    }
+    Ok(true)
+}
+
+/// Sends the endpoint's due deliveries one after another, oldest first, then lets it go.
+async fn deliver_to(state: &AppState, client: &reqwest::Client, mut endpoint: WebhookRow) -> Result<(), ApiError> {
+    loop {
+        let (id, at) = (endpoint.id, now());
+        let Some((delivery, event)) = state.db.read(move |conn| model::due_head(conn, id, at)).await? else {
+            return state.db.write(move |conn| model::lease(conn, id, None)).await;
+        };
+        let (attempt, verdict) = send(client, state.settings.webhook_allow_private, &endpoint, &event).await;
+        log::debug!(
+            "webhook {id}: {} {} -> {:?} in {} ms",
+            event.event_type,
+            event.message_id,
+            attempt.status_code,
+            attempt.duration_ms
+        );
+        match settle(state, &endpoint, delivery, attempt, verdict).await? {
+            Some(current) if current.active => endpoint = current,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// What an answer means for the delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Delivered,
+    /// 410 Gone: the receiver asks never to be called again.
+    Gone,
+    Failed,
+}
+
+/// One attempt: the signed POST, and the first part of the answer.
+async fn send(
+    client: &reqwest::Client,
+    allow_private: bool,
+    endpoint: &WebhookRow,
+    event: &EventRow,
+) -> (Attempt, Verdict) {
+    let at = now();
+    let started = Instant::now();
+    let finish = |status_code: Option<i32>, response: Option<String>, error: Option<String>| Attempt {
+        at,
+        status_code,
+        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        response,
+        error,
+    };
+    if let Err(refused) = literal_address_allowed(&endpoint.url, allow_private) {
+        return (finish(None, None, Some(refused)), Verdict::Failed);
+    }
+    let timestamp = Utc::now().timestamp();
+    let signatures: Vec<String> = endpoint
+        .signing_secrets(at)
+        .into_iter()
+        .filter_map(|secret| signature::sign(secret, &event.message_id, timestamp, &event.payload))
+        .collect();
+    let request = client
+        .post(&endpoint.url)
+        .header(CONTENT_TYPE, "application/json")
+        .header("webhook-id", &event.message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signatures.join(" "))
+        .body(event.payload.clone());
+    let mut response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => return (finish(None, None, Some(describe(&e))), Verdict::Failed),
+    };
+    let status = response.status();
+    let mut answer = Vec::new();
+    while answer.len() < MAX_ANSWER {
+        match response.chunk().await {
+            Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    answer.truncate(KEPT_ANSWER);
+    let text = String::from_utf8_lossy(&answer).trim_end_matches('\u{fffd}').to_owned();
+    let verdict = match status.as_u16() {
+        200..=299 => Verdict::Delivered,
+        410 => Verdict::Gone,
+        _ => Verdict::Failed,
+    };
+    let error = (verdict != Verdict::Delivered).then(|| format!("the endpoint answered {status}"));
+    (finish(Some(i32::from(status.as_u16())), Some(text), error), verdict)
+}
+
+/// A target written as an address never reaches the resolver's guard; it is checked here.
+fn literal_address_allowed(url: &str, allow_private: bool) -> Result<(), String> {
+    let Ok(url) = url::Url::parse(url) else {
+        return Err("the endpoint's URL does not parse".into());
+    };
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+        _ => return Ok(()),
+    };
+    if !allow_private && address_guard::is_forbidden(ip) {
+        return Err(format!("refused: {ip} is not a public address"));
+    }
+    Ok(())
+}
+
+/// A send error and its causes, without the URL (which may carry a receiver's token).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() { "timed out".to_owned() } else { "could not send".to_owned() };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Records an attempt, retries or gives up, disables the endpoint when it must, and
+/// renews the claim; returns the endpoint as it is now (`None`: deleted meanwhile).
+async fn settle(
+    state: &AppState,
+    endpoint: &WebhookRow,
+    delivery: DeliveryRow,
+    attempt: Attempt,
+    verdict: Verdict,
+) -> Result<Option<WebhookRow>, ApiError> {
+    let (id, base, disable_after) =
+        (endpoint.id, state.settings.webhook_retry_base, state.settings.webhook_disable_after);
+    let settled =
+        state
+            .db
+            .write(move |conn| {
+                let at = attempt.at;
+                let attempts = delivery.attempts + 1;
+                let disable_because = match verdict {
+                    Verdict::Delivered => {
+                        model::record_attempt(conn, delivery.id, &attempt, SUCCEEDED, at)?;
+                        model::count_failure(conn, id, false)?;
+                        None
+                    }
+                    Verdict::Gone => {
+                        model::record_attempt(conn, delivery.id, &attempt, FAILED, at)?;
+                        model::count_failure(conn, id, true)?;
+                        Some("the endpoint answered 410 Gone".to_owned())
+                    }
+                    Verdict::Failed => {
+                        let (status, next) = match retry_delay(attempts, base) {
+                            Some(delay) => (PENDING, at + delay),
+                            None => (FAILED, at),
+                        };
+                        model::record_attempt(conn, delivery.id, &attempt, status, next)?;
+                        let failures = model::count_failure(conn, id, true)?;
+                        (i64::from(failures) >= i64::from(disable_after))
+                            .then(|| format!("{failures} failed delivery attempts in a row"))
+                    }
+                };
+                if let Some(reason) = disable_because {
+                    model::disable(conn, id, &reason, at)?;
+                    Change::new("webhook.disable", "webhook", id)
+                        .details(serde_json::json!({ "reason": reason }))
+                        .record(conn, &Actor::system("webhook delivery"), at)?;
+                    log::warn!("webhook {id} disabled: {reason}");
+                }
+                let current = model::find(conn, id)?;
+                model::lease(conn, id, current.active.then(|| now() + LEASE))?;
+                Ok(current)
+            })
+            .await;
+    match settled {
+        Ok(current) => Ok(Some(current)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn purge_forever(state: AppState) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(TIMEOUT)
+        .no_proxy()
+        .build()
+        .expect("the purge HTTP client builds");
+    loop {
+        match purge_round(&state, &client).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => log::error!("cache purges failed, will retry: {}", e.describe()),
+        }
+        wait(&state.outbox.purges_due, poll_interval(&state)).await;
+    }
+}
+
+/// Sends the due purges, one `PURGE` per front end with all their keys; true when it did work.
+async fn purge_round(state: &AppState, client: &reqwest::Client) -> Result<bool, ApiError> {
+    let at = now();
+    let purges = state.db.write(move |conn| model::claim_purges(conn, at, at + LEASE, PURGES_AT_ONCE)).await?;
+    if purges.is_empty() {
+        return Ok(false);
+    }
+    let mut fronts: Vec<(String, Vec<PurgeRow>)> = Vec::new();
+    for purge in purges {
+        match fronts.iter_mut().find(|(front, _)| *front == purge.front_end) {
+            Some((_, rows)) => rows.push(purge),
+            None => fronts.push((purge.front_end.clone(), vec![purge])),
+        }
+    }
+    for (front, rows) in fronts {
+        let mut keys: Vec<&str> = rows.iter().flat_map(|row| row.cache_keys.split(' ')).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let sent = client
+            .request(reqwest::Method::from_bytes(b"PURGE").expect("PURGE is a method"), &front)
+            .header("xkey", keys.join(" "))
+            .send()
+            .await;
+        let failure = match sent {
+            Ok(response) if response.status().is_success() => None,
+            Ok(response) => Some(format!("{front} answered {}", response.status())),
+            Err(e) => Some(format!("{front}: {}", describe(&e))),
+        };
+        let base = state.settings.webhook_retry_base;
+        state
+            .db
+            .write(move |conn| match failure {
+                None => model::purges_sent(conn, &rows.iter().map(|row| row.id).collect::<Vec<_>>()),
+                Some(error) => {
+                    for row in &rows {
+                        match retry_delay(row.attempts + 1, base) {
+                            Some(delay) => model::purge_failed(conn, row.id, &error, now() + delay)?,
+                            None => {
+                                log::error!("gave up purging {} on {}: {error}", row.cache_keys, row.front_end);
+                                model::purges_sent(conn, &[row.id])?;
+                            }
+                        }
+                    }
+                    log::warn!("cache purge failed, will retry: {error}");
+                    Ok(())
+                }
+            })
+            .await?;
+    }
+    Ok(true)
+}
+
+/// When the delivery of an event is next tried, for display.
+pub fn next_attempt(delivery: &DeliveryRow) -> Option<NaiveDateTime> {
+    (delivery.status == PENDING).then_some(delivery.next_attempt_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_from_the_base_and_stop_after_seven() {
+        let first = retry_delay(1, 5.0).unwrap().num_milliseconds();
+        assert!((4_500..=5_500).contains(&first), "{first}");
+        let second = retry_delay(2, 5.0).unwrap().num_seconds();
+        assert!((270..=330).contains(&second), "{second}");
+        let scaled = retry_delay(2, 0.05).unwrap().num_milliseconds();
+        assert!((2_700..=3_300).contains(&scaled), "{scaled}");
+        assert!(retry_delay(7, 5.0).is_some());
+        assert!(retry_delay(8, 5.0).is_none());
+        assert!(retry_delay(0, 5.0).is_none());
+    }
+
+    #[test]
+    fn literal_private_targets_are_refused_at_delivery() {
+        assert!(literal_address_allowed("http://10.0.0.1/hook", false).is_err());
+        assert!(literal_address_allowed("http://[::1]/hook", false).is_err());
+        assert!(literal_address_allowed("http://10.0.0.1/hook", true).is_ok());
+        assert!(literal_address_allowed("https://hooks.example.vn/hook", false).is_ok());
+    }
+}
