@@ -63,9 +63,15 @@ async fn wait(bell: &Notify, poll: Duration) {
     }
 }
 
-fn delivery_client(allow_private: bool) -> reqwest::Client {
-    // The process-wide TLS provider; an error means one is installed already.
+/// Makes ring the process's TLS provider (the HTTP client is built without one, to keep
+/// the C-heavy default out of the build). Idempotent.
+pub fn install_tls_provider() {
+    // An error means a provider is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn delivery_client(allow_private: bool) -> reqwest::Client {
+    install_tls_provider();
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
@@ -278,6 +284,7 @@ async fn settle(
 }
 
 async fn purge_forever(state: AppState) {
+    install_tls_provider();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)

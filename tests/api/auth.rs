@@ -361,7 +361,7 @@ async fn the_rate_limit_is_shared_by_processes_on_one_database() {
     };
     let first = serve(&url, settings());
     let second = serve(&url, settings());
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let login = |base: &str| {
         client
             .post(format!("{base}/api/v1/auth/login"))
@@ -423,7 +423,7 @@ async fn tokens_survive_a_restart() {
         s.admin_password = Some(ADMIN_PASSWORD.into());
         s
     };
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let before = serve(&url, settings());
     let session: Value = client
         .post(format!("{before}/api/v1/auth/login"))
@@ -473,7 +473,7 @@ fn the_first_start_creates_an_admin_with_a_password_shown_once() {
     actix_web::rt::System::new().block_on(async {
         let target = newsdesk::db::DatabaseTarget::parse(&url).unwrap();
         let address = serve(&url, newsdesk::config::Settings::for_database(target));
-        let reply = reqwest::Client::new()
+        let reply = crate::helpers::http_client()
             .post(format!("{address}/api/v1/auth/login"))
             .json(&json!({"username": "admin", "password": password}))
             .send()

@@ -61,7 +61,7 @@ async fn secrets_never_reach_the_log() {
     let jwt_secret = "a-signing-secret-that-is-long-enough-to-be-accepted-0123456789";
     let env = [("RUST_LOG", "trace"), ("NEWSDESK_JWT_SECRET", jwt_secret)];
     let server = ServerProcess::start(&url, &env, Some(std::fs::File::create(&log_path).unwrap())).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Value| {
         let mut request = client.request(method, format!("{}{path}", server.base)).json(&body);
         if let Some(token) = token {
@@ -128,7 +128,7 @@ async fn the_json_log_has_one_object_per_line_with_the_request_fields() {
     let log_path = log_dir.path().join("newsdesk.log");
     let env = [("RUST_LOG", "info"), ("NEWSDESK_LOG_FORMAT", "json")];
     let server = ServerProcess::start(&url, &env, Some(std::fs::File::create(&log_path).unwrap())).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let missing = client.get(format!("{}/api/v1/articles/424242", server.base)).send().await.unwrap();
     let request_id = missing.headers()["x-request-id"].to_str().unwrap().to_owned();
     client.get(format!("{}/api/v1/articles/1?preview=secret-preview-token", server.base)).send().await.unwrap();

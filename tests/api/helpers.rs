@@ -154,7 +154,7 @@ impl TestApp {
         let db = Db::connect(&target, 2).expect("open the database");
         let mut app = Self {
             address,
-            client: reqwest::Client::new(),
+            client: http_client(),
             db,
             database_url,
             admin_token: String::new(),
@@ -307,11 +307,38 @@ impl TestApp {
     }
 }
 
+/// An HTTP client for talking to the servers under test.
+pub fn http_client() -> reqwest::Client {
+    newsdesk::webhooks::delivery::install_tls_provider();
+    reqwest::Client::new()
+}
+
+/// Signs in as the admin of the server at `base`; returns the access token.
+pub async fn login_at(client: &reqwest::Client, base: &str) -> String {
+    let reply = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.expect("a JSON body");
+    body["access_token"].as_str().expect("an access token").to_owned()
+}
+
 /// newsdesk as a separate process (`newsdesk serve`), for what only a process shows:
 /// signals, exit codes and its log.
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub base: String,
+}
+
+impl Drop for ServerProcess {
+    /// A test that fails midway leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl ServerProcess {
@@ -330,7 +357,7 @@ impl ServerProcess {
             command.stdout(log.try_clone().unwrap()).stderr(log);
         }
         let server = Self { child: command.spawn().expect("start newsdesk"), base: format!("http://127.0.0.1:{port}") };
-        let client = reqwest::Client::new();
+        let client = http_client();
         for _ in 0..100 {
             if client.get(format!("{}/healthz", server.base)).send().await.is_ok() {
                 return server;

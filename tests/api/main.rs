@@ -17,3 +17,4 @@ mod ratings;
 mod semantics;
 mod sources;
 mod stats;
+mod webhooks;

@@ -73,6 +73,7 @@ async fn swagger_ui_is_served_from_the_binary() {
     assert_eq!(script.status(), 200);
     let initializer = app.client.get(app.url("/docs/swagger-initializer.js")).send().await.unwrap();
     assert!(initializer.text().await.unwrap().contains("/openapi.json"));
+    newsdesk::webhooks::delivery::install_tls_provider();
     let redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -407,7 +407,7 @@ fn sigterm_writes_every_buffered_hit_before_exiting() {
     let (url, _database) = crate::helpers::fresh_database();
     actix_web::rt::System::new().block_on(async {
         let server = ServerProcess::start(&url, &[("NEWSDESK_STATS_FLUSH_INTERVAL", "3600000")], None).await;
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
         for i in 0..50 {
             let reply = client
                 .post(format!("{}/api/v1/stats/hits", server.base))
