@@ -380,7 +380,12 @@ def main():
             server.stop()
             scaling.append(row)
 
-    text = render(report, scaling, smoke)
+    webhooks = webhook_write_cost(binary, workdir, smoke)
+    if webhooks["delivered"] < webhooks["expected"]:
+        failures.append(f"webhooks: {webhooks['delivered']} of {webhooks['expected']} deliveries arrived")
+    if not smoke and webhooks["ratio"] > 1.2:
+        failures.append(f"webhooks: an edit with three subscriptions costs {webhooks['ratio']:.2f} x one with none")
+    text = render(report, scaling, smoke, webhooks)
     if smoke:
         print(text)
     else:
@@ -400,7 +405,103 @@ def main():
             sys.exit(1)
 
 
-def render(report, scaling, smoke):
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that answers 200 to everything and counts."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        receiver = self
+        self.count = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.count += 1
+                self.send_response(200)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def timed_writes(port, token, article_id, count, label):
+    """Mean milliseconds of `count` article edits in a row over one keep-alive connection."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    started = time.monotonic()
+    for n in range(count):
+        body = json.dumps({"summary": f"{label} {n}"})
+        conn.request("PATCH", f"/api/v1/articles/{article_id}", body=body, headers=headers)
+        reply = conn.getresponse()
+        reply.read()
+        if reply.status != 200:
+            raise RuntimeError(f"edit answered {reply.status}")
+    conn.close()
+    return (time.monotonic() - started) * 1000 / count
+
+
+def webhook_write_cost(binary, workdir, smoke):
+    """The cost of an edit with three webhook subscriptions against none, on SQLite, in
+    alternating rounds on one server so that both see the same machine."""
+    path = os.path.join(workdir, "webhooks.db")
+    seed(binary, path, 50, 3000)
+    env = newsdesk_env(path, 18085)
+    env["NEWSDESK_WEBHOOK_ALLOW_PRIVATE"] = "true"
+    server = Server([binary], env, 18085)
+    receiver = Receiver()
+    try:
+        login = json.dumps({"username": "admin", "password": "benchmark-admin-password"}).encode()
+        request = urllib.request.Request(server.base + "/api/v1/auth/login", data=login,
+                                         headers={"Content-Type": "application/json"})
+        token = json.load(urllib.request.urlopen(request))["access_token"]
+
+        def call(method, path, body=None):
+            data = json.dumps(body).encode() if body is not None else None
+            request = urllib.request.Request(server.base + path, data=data, method=method, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(request) as reply:
+                return json.loads(reply.read() or b"null")
+
+        article = call("POST", "/api/v1/articles", {"title": "Bài sửa liên tục", "status": "published"})["id"]
+        writes = 50 if smoke else 1000
+        rounds = 1 if smoke else 3
+        hooks = []
+        figures = {"none": [], "three": []}
+        for round_number in range(rounds):
+            for hook in hooks:
+                call("DELETE", f"/api/v1/webhooks/{hook}")
+            hooks = []
+            figures["none"].append(timed_writes(server.port, token, article, writes, f"none {round_number}"))
+            hooks = [call("POST", "/api/v1/webhooks", {"url": receiver.url, "events": ["article.*"]})["id"]
+                     for _ in range(3)]
+            figures["three"].append(timed_writes(server.port, token, article, writes, f"three {round_number}"))
+        # Every acknowledged edit reaches all three endpoints.
+        expected = 3 * writes * rounds
+        deadline = time.monotonic() + 120
+        while receiver.count < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.stop()
+        receiver.server.shutdown()
+    none, three = sorted(figures["none"])[len(figures["none"]) // 2], sorted(figures["three"])[len(figures["three"]) // 2]
+    result = {"writes": writes, "rounds": rounds, "none_ms": none, "three_ms": three, "ratio": three / none,
+              "delivered": receiver.count, "expected": expected}
+    log(f"webhooks: edit {none:.2f} ms with none, {three:.2f} ms with three subscriptions "
+        f"({result['ratio']:.2f} x); {receiver.count} of {expected} deliveries arrived")
+    return result
+
+
+def render(report, scaling, smoke, webhooks=None):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
                          text=True).stdout.strip()
     out = ["# Benchmarks", "",
@@ -429,6 +530,16 @@ def render(report, scaling, smoke):
                 f"{row['first page']['rps']:,.0f} | {row['deep cursor page']['rps']:,.0f} | {row['deep cursor page']['p99']:.2f} | "
                 f"{row['search']['rps']:,.0f} | {row['search']['p99']:.2f} | {row['ready'] * 1000:.0f} |")
         out.append("")
+    if webhooks:
+        out += ["## Webhooks: the cost of a write (SQLite)", "",
+                f"{webhooks['writes']} article edits in a row over one connection, {webhooks['rounds']} alternating "
+                "rounds with no subscription and with three (to a receiver on 127.0.0.1 that answers 200), median "
+                "round. The event and its three deliveries are stored in the edit's transaction; the worker "
+                "sends them meanwhile. Target: at most 1.2 x.", "",
+                "| subscriptions | mean ms per edit | ratio | deliveries arrived |", "|---|---:|---:|---:|",
+                f"| none | {webhooks['none_ms']:.2f} | 1.00 | |",
+                f"| three | {webhooks['three_ms']:.2f} | {webhooks['ratio']:.2f} | "
+                f"{webhooks['delivered']:,} of {webhooks['expected']:,} |", ""]
     return "\n".join(out)
 
 

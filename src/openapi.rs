@@ -30,6 +30,7 @@ use crate::error::Problem;
         (name = "users", description = "Staff accounts (admins only)"),
         (name = "api-tokens", description = "Integrator API tokens (admins only)"),
         (name = "audit", description = "Who changed what, when and from where (admins only)"),
+        (name = "webhooks", description = "Signed notifications of every change, from a transactional outbox (admins or `webhooks:manage`)"),
         (name = "ops", description = "Health and readiness probes")
     ),
     // Enums used only in query or path parameters: the route collection does not add them.

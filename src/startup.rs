@@ -166,8 +166,9 @@ pub fn openapi_json() -> String {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.stats.start_flushing();
     maintenance::start(state.clone());
-    webhooks::delivery::start(state.clone());
-    articles::schedule::start(state.clone());
+    let background = AppState { db: state.db.for_background().map_err(std::io::Error::other)?, ..state.clone() };
+    webhooks::delivery::start(background.clone());
+    articles::schedule::start(background);
     let settings = state.settings.clone();
     let state = Data::new(state);
     let body_limit = BodyLimit(usize::try_from(settings.body_limit).unwrap_or(usize::MAX));

@@ -223,6 +223,12 @@ impl Db {
         Ok(Self { read, write, target: target.clone(), queries, waits: Arc::default() })
     }
 
+    /// Pools of their own for the background workers (deliveries, the scheduler), so that
+    /// their polling never waits behind requests, nor shows in the requests' query count.
+    pub fn for_background(&self) -> Result<Self, String> {
+        Self::connect(&self.target, 2)
+    }
+
     pub fn target(&self) -> &DatabaseTarget {
         &self.target
     }
