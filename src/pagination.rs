@@ -2,6 +2,8 @@
 
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -35,6 +37,34 @@ impl Paging {
     pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
     }
+}
+
+/// A page by id, newest first (the audit log, webhook deliveries): `per_page` (1 to 100,
+/// default 50) and the cursor `list` gave out, checked; returns the page size and the id
+/// the page starts below.
+pub fn id_page(per_page: Option<i64>, cursor: Option<&str>, list: &str, checks: &mut Checks) -> (i64, Option<i64>) {
+    let per_page = per_page.unwrap_or(50);
+    if !(1..=100).contains(&per_page) {
+        checks.error("per_page", "must be between 1 and 100");
+    }
+    let before_id = cursor.map(str::trim).filter(|c| !c.is_empty()).and_then(|text| {
+        let id = decode_id_cursor(list, text);
+        if id.is_none() {
+            checks.error("cursor", "is not a cursor this list gave out");
+        }
+        id
+    });
+    (per_page, before_id)
+}
+
+/// The cursor of the page after the one ending at `id`.
+pub fn id_cursor(list: &str, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{list}:{id}"))
+}
+
+fn decode_id_cursor(list: &str, text: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    String::from_utf8(bytes).ok()?.strip_prefix(list)?.strip_prefix(':')?.parse().ok().filter(|id| *id > 0)
 }
 
 /// The paging parameters of a list with no filters of its own.

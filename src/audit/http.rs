@@ -2,8 +2,6 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +11,7 @@ use crate::auth::{Permission, Principal};
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Forbidden, Unauthorized, Unavailable};
 use crate::extract::ApiQuery;
-use crate::pagination::ListResponse;
+use crate::pagination::{ListResponse, id_cursor, id_page};
 use crate::state::AppState;
 use crate::validation::Checks;
 
@@ -101,15 +99,6 @@ impl From<AuditRow> for AuditEntry {
     }
 }
 
-fn encode_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("audit:{id}"))
-}
-
-fn decode_cursor(text: &str) -> Option<i64> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("audit:")?.parse().ok().filter(|id| *id > 0)
-}
-
 /// The audit log, newest first: every staff write and security event, with who, what,
 /// when and from where (admins or `audit:read`). Entries are never changed or deleted
 /// through the API; they are kept `NEWSDESK_AUDIT_DAYS` days.
@@ -130,20 +119,7 @@ pub async fn list_audit(
     principal.require(Permission::ReadAudit)?;
     let query = query.into_inner();
     let mut checks = Checks::new();
-    let per_page = query.per_page.unwrap_or(50);
-    if !(1..=100).contains(&per_page) {
-        checks.error("per_page", "must be between 1 and 100");
-    }
-    let before_id = match query.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(text) => {
-            let id = decode_cursor(text);
-            if id.is_none() {
-                checks.error("cursor", "is not a cursor this list gave out");
-            }
-            id
-        }
-        None => None,
-    };
+    let (per_page, before_id) = id_page(query.per_page, query.cursor.as_deref(), "audit", &mut checks);
     for (field, value) in
         [("action", &query.action), ("resource_type", &query.resource_type), ("resource_id", &query.resource_id)]
     {
@@ -170,7 +146,7 @@ pub async fn list_audit(
     let mut rows = state.db.read(move |conn| model::list(conn, &filter, per_page + 1)).await?;
     let next_cursor = (rows.len() as i64 > per_page).then(|| {
         rows.truncate(per_page as usize);
-        encode_cursor(rows.last().map_or(0, |row| row.id))
+        id_cursor("audit", rows.last().map_or(0, |row| row.id))
     });
     let data: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
     Ok(ListResponse::paged(data, None, per_page, None, next_cursor).respond(&req))

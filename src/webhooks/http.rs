@@ -4,8 +4,6 @@
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +18,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
 };
 use crate::extract::{ApiJson, ApiQuery, nullable};
-use crate::pagination::ListResponse;
+use crate::pagination::{ListResponse, id_cursor, id_page};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines, MAX_URL_LENGTH};
 
@@ -389,6 +387,17 @@ pub async fn rotate_secret(
     Ok(HttpResponse::Ok().json(WebhookWithSecret { webhook: row.into(), secret }))
 }
 
+/// Pings and redeliveries go to endpoints that are on.
+fn require_active(endpoint: &WebhookRow) -> Result<(), ApiError> {
+    if endpoint.active {
+        return Ok(());
+    }
+    Err(ApiError::Conflict {
+        detail: "The endpoint is off; PATCH it with active=true first.".into(),
+        errors: Vec::new(),
+    })
+}
+
 /// Send a `ping` event to the endpoint now (whatever it subscribed to).
 #[utoipa::path(
     tag = "webhooks",
@@ -415,13 +424,7 @@ pub async fn ping_webhook(
         .db
         .write(move |conn| {
             let at = now();
-            let endpoint = model::find(conn, id)?;
-            if !endpoint.active {
-                return Err(ApiError::Conflict {
-                    detail: "The endpoint is off; PATCH it with active=true first.".into(),
-                    errors: Vec::new(),
-                });
-            }
+            require_active(&model::find(conn, id)?)?;
             let object = serde_json::json!({ "webhook_id": id, "message": "ping" });
             let event = Event::new("ping", &object).only_to(id).emit(conn, &outbox, &actor, at)?;
             let event = event.ok_or_else(|| ApiError::Internal("a ping is always stored".into()))?;
@@ -447,15 +450,6 @@ pub struct DeliveriesQuery {
     pub per_page: Option<i64>,
 }
 
-fn encode_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("delivery:{id}"))
-}
-
-fn decode_cursor(text: &str) -> Option<i64> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("delivery:")?.parse().ok().filter(|id| *id > 0)
-}
-
 /// An endpoint's deliveries, newest first: status, attempts, the last answer. Deliveries
 /// are kept 30 days.
 #[utoipa::path(
@@ -477,24 +471,11 @@ pub async fn list_deliveries(
     let id = id.into_inner();
     let query = query.into_inner();
     let mut checks = Checks::new();
-    let per_page = query.per_page.unwrap_or(50);
-    if !(1..=100).contains(&per_page) {
-        checks.error("per_page", "must be between 1 and 100");
-    }
+    let (per_page, before_id) = id_page(query.per_page, query.cursor.as_deref(), "delivery", &mut checks);
     let status = query.status.filter(|s| !s.is_empty());
     if status.as_deref().is_some_and(|s| ![model::PENDING, model::SUCCEEDED, model::FAILED].contains(&s)) {
         checks.error("status", "must be pending, succeeded or failed");
     }
-    let before_id = match query.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(text) => {
-            let id = decode_cursor(text);
-            if id.is_none() {
-                checks.error("cursor", "is not a cursor this list gave out");
-            }
-            id
-        }
-        None => None,
-    };
     checks.finish()?;
     let mut rows = state
         .db
@@ -505,7 +486,7 @@ pub async fn list_deliveries(
         .await?;
     let next_cursor = (rows.len() as i64 > per_page).then(|| {
         rows.truncate(per_page as usize);
-        encode_cursor(rows.last().map_or(0, |(delivery, _)| delivery.id))
+        id_cursor("delivery", rows.last().map_or(0, |(delivery, _)| delivery.id))
     });
     let data: Vec<DeliveryResponse> = rows.into_iter().map(DeliveryResponse::from).collect();
     Ok(ListResponse::paged(data, None, per_page, None, next_cursor).respond(&req))
@@ -535,12 +516,7 @@ pub async fn redeliver(
         .write(move |conn| {
             let at = now();
             let (_, event) = model::find_delivery(conn, id, delivery_id)?;
-            if !model::find(conn, id)?.active {
-                return Err(ApiError::Conflict {
-                    detail: "The endpoint is off; PATCH it with active=true first.".into(),
-                    errors: Vec::new(),
-                });
-            }
+            require_active(&model::find(conn, id)?)?;
             let new_id = model::redeliver(conn, id, event.id, at)?;
             Change::new("webhook.redeliver", "webhook", id)
                 .details(serde_json::json!({ "delivery_id": delivery_id, "message_id": event.message_id }))
