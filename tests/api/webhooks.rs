@@ -426,3 +426,35 @@ async fn two_processes_deliver_a_thousand_changes_exactly_once_each_after_dedup(
     actix_web::rt::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(receiver.of("article.published").len(), 1, "one process announced the scheduled article");
 }
+
+#[actix_web::test]
+async fn failures_in_a_row_disable_the_endpoint_at_the_limit() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.webhook_allow_private = true;
+        settings.webhook_retry_base = 0.02;
+        settings.webhook_disable_after = 2;
+    })
+    .await;
+    let receiver = Receiver::start(&[500, 502]);
+    let hook = subscribe(&app, &receiver.url, json!(["source.*"])).await;
+    app.create_source("Hai lần lỗi").await;
+    receiver.wait_for("source.created", 2, 10).await;
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app.get_as_admin(&format!("/api/v1/webhooks/{}", hook["id"])).await.body;
+        if shown["active"] == false {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(shown["active"], false, "{shown}");
+    assert_eq!(shown["disabled_reason"], "2 failed delivery attempts in a row");
+    let pending = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries?status=pending", hook["id"])).await;
+    assert_eq!(pending.body["data"][0]["attempts"], 2, "the delivery waits for the endpoint to be on again");
+    assert!(pending.body["data"][0]["last_error"].as_str().unwrap().contains("502"));
+    // On again: the failures are forgotten and what waited is sent.
+    let on = app.patch(&format!("/api/v1/webhooks/{}", hook["id"]), &json!({"active": true})).await;
+    assert_eq!(on.body["failures_in_a_row"], 0);
+    assert_eq!(on.body["disabled_reason"], Value::Null);
+    receiver.wait_for("source.created", 3, 10).await;
+}
