@@ -276,6 +276,8 @@ def main():
     parser.add_argument("--target-dir", default="target/release")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--only-webhooks", action="store_true",
+                        help="measure only the cost of a write with webhook subscriptions, and print it")
     options = parser.parse_args()
     smoke = options.smoke
     articles = 300 if smoke else 100_000
@@ -286,6 +288,9 @@ def main():
     report = []
     workdir = tempfile.mkdtemp(prefix="newsdesk-bench-")
     failures = []
+    if options.only_webhooks:
+        print(render([], [], smoke, webhook_write_cost(binary, workdir, smoke)))
+        return
 
     log(f"seeding SQLite with {articles} articles")
     sqlite_path = os.path.join(workdir, "bench.db")

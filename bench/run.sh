@@ -4,6 +4,7 @@
 #
 #   bench/run.sh           the full run (100k articles, 10 s per scenario; about 30 minutes)
 #   bench/run.sh --smoke   a tiny data set, 1 s per scenario, debug build (CI: the harness runs)
+#   bench/run.sh --only-webhooks   just the cost of an edit with three webhook subscriptions
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
