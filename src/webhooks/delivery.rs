@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use futures_util::future::join_all;
 use reqwest::header::CONTENT_TYPE;
 use tokio::sync::Notify;
@@ -351,11 +351,6 @@ async fn purge_round(state: &AppState, client: &reqwest::Client) -> Result<bool,
             .await?;
     }
     Ok(true)
-}
-
-/// When the delivery of an event is next tried, for display.
-pub fn next_attempt(delivery: &DeliveryRow) -> Option<NaiveDateTime> {
-    (delivery.status == PENDING).then_some(delivery.next_attempt_at)
 }
 
 #[cfg(test)]

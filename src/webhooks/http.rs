@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, DeliveryWithEvent, WebhookFields, WebhookRow};
-use super::{Event, address_guard, delivery, is_subscribable, signature};
+use super::{Event, address_guard, is_subscribable, signature};
 use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal};
 use crate::db::now;
@@ -198,7 +198,7 @@ impl From<DeliveryWithEvent> for DeliveryResponse {
             webhook_id: delivery.webhook_id,
             message_id: event.message_id,
             event_type: event.event_type,
-            next_attempt_at: delivery::next_attempt(&delivery).map(|t| t.and_utc()),
+            next_attempt_at: delivery.next_attempt().map(|t| t.and_utc()),
             status: delivery.status,
             attempts: delivery.attempts,
             last_attempt_at: delivery.last_attempt_at.map(|t| t.and_utc()),

@@ -79,6 +79,13 @@ pub struct DeliveryRow {
     pub created_at: NaiveDateTime,
 }
 
+impl DeliveryRow {
+    /// When it is tried next: pending deliveries only.
+    pub fn next_attempt(&self) -> Option<NaiveDateTime> {
+        (self.status == PENDING).then_some(self.next_attempt_at)
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_events)]
 pub struct EventRow {

@@ -114,6 +114,19 @@ async fn subscribe(app: &TestApp, url: &str, events: Value) -> Value {
     created.body
 }
 
+/// The endpoint once newsdesk has turned it off (or as it is after 5 s).
+async fn turned_off(app: &TestApp, hook: &Value) -> Value {
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app.get_as_admin(&format!("/api/v1/webhooks/{}", hook["id"])).await.body;
+        if shown["active"] == false {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    shown
+}
+
 #[track_caller]
 fn assert_signed(received: &Received, secret: &str) {
     let verifier = standardwebhooks::Webhook::new(secret).expect("a Standard Webhooks secret");
@@ -211,14 +224,7 @@ async fn gone_disables_the_endpoint_and_says_why() {
     let hook = subscribe(&app, &receiver.url, json!(["*"])).await;
     app.post("/api/v1/tags", &json!({"name": "Biển đảo"})).await;
     receiver.wait_for("tag.created", 1, 10).await;
-    let mut shown = Value::Null;
-    for _ in 0..100 {
-        shown = app.get_as_admin(&format!("/api/v1/webhooks/{}", hook["id"])).await.body;
-        if shown["active"] == false {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let shown = turned_off(&app, &hook).await;
     assert_eq!(shown["active"], false, "{shown}");
     assert!(shown["disabled_reason"].as_str().unwrap().contains("410"));
     let audit = app.get_as_admin("/api/v1/audit?action=webhook.disable").await;
@@ -439,14 +445,7 @@ async fn failures_in_a_row_disable_the_endpoint_at_the_limit() {
     let hook = subscribe(&app, &receiver.url, json!(["source.*"])).await;
     app.create_source("Hai lần lỗi").await;
     receiver.wait_for("source.created", 2, 10).await;
-    let mut shown = Value::Null;
-    for _ in 0..100 {
-        shown = app.get_as_admin(&format!("/api/v1/webhooks/{}", hook["id"])).await.body;
-        if shown["active"] == false {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    let shown = turned_off(&app, &hook).await;
     assert_eq!(shown["active"], false, "{shown}");
     assert_eq!(shown["disabled_reason"], "2 failed delivery attempts in a row");
     let pending = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries?status=pending", hook["id"])).await;
