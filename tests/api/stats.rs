@@ -42,7 +42,7 @@ fn utc(text: &str) -> NaiveDateTime {
 
 #[actix_web::test]
 async fn online_now_is_bots_plus_guests_plus_members_and_expires() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_in_daytime().await;
     for bot in BOTS {
         assert_eq!(hit(&app, bot, None, json!({"path": "/tin-tuc"})).await.status, 202);
     }
@@ -79,7 +79,7 @@ async fn online_now_is_bots_plus_guests_plus_members_and_expires() {
 
 #[actix_web::test]
 async fn a_visit_lasts_until_a_pause_of_thirty_minutes() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_in_daytime().await;
     page_view(&app, "reader-one").await;
     app.clock.advance(Duration::minutes(10));
     page_view(&app, "reader-one").await;
@@ -103,7 +103,7 @@ async fn a_visit_lasts_until_a_pause_of_thirty_minutes() {
 
 #[actix_web::test]
 async fn article_views_count_once_per_visitor_and_only_for_public_articles() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_in_daytime().await;
     let article = app.publish("Tin được xem").await;
     let draft = app.create_article(json!({"title": "Nháp"})).await;
     let view = |visitor: &'static str, id: &Value| {
