@@ -35,6 +35,11 @@ pub fn start(state: AppState) {
 
 /// Announces what is due now; returns how many articles it announced.
 pub async fn announce_due(state: &AppState) -> Result<usize, ApiError> {
+    // Looked for with a read first: most looks find nothing, and need not take the writer.
+    let at = now();
+    if state.db.read(move |conn| model::due_announcements(conn, at, 1)).await?.is_empty() {
+        return Ok(0);
+    }
     let shared = state.clone();
     let announced = state
         .db

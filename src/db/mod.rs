@@ -223,10 +223,16 @@ impl Db {
         Ok(Self { read, write, target: target.clone(), queries, waits: Arc::default() })
     }
 
-    /// Pools of their own for the background workers (deliveries, the scheduler), so that
-    /// their polling never waits behind requests, nor shows in the requests' query count.
+    /// A read pool of its own for the background workers (deliveries, the scheduler), so
+    /// that their polling never waits behind requests, nor shows in the requests' query
+    /// count. On SQLite they write through the app's one writer: a second writer would
+    /// meet the first's lock and sleep in SQLite's busy handler, slowing both.
     pub fn for_background(&self) -> Result<Self, String> {
-        Self::connect(&self.target, 2)
+        let mut background = Self::connect(&self.target, 2)?;
+        if let DatabaseTarget::Sqlite(_) = self.target {
+            background.write = self.write.clone();
+        }
+        Ok(background)
     }
 
     pub fn target(&self) -> &DatabaseTarget {

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use futures_util::future::join_all;
 use reqwest::header::CONTENT_TYPE;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
-use super::model::{self, Attempt, DeliveryRow, EventRow, FAILED, PENDING, PurgeRow, SUCCEEDED, WebhookRow};
+use super::model::{
+    self, Attempt, Claim, DeliveryRow, DeliveryWithEvent, EventRow, FAILED, PENDING, PurgeRow, SUCCEEDED, WebhookRow,
+};
 use super::{address_guard, signature};
 use crate::audit::{Actor, Change};
 use crate::db::now;
@@ -26,7 +27,15 @@ const KEPT_ANSWER: usize = 1024;
 /// How long a claim holds: past it, a worker that died mid-send is presumed dead.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
 /// Endpoints one worker delivers to at once.
-const ENDPOINTS_AT_ONCE: i64 = 4;
+const ENDPOINTS_AT_ONCE: usize = 4;
+/// The most deliveries of one endpoint sent between two records of their outcome...
+const RUN_LENGTH: i64 = 50;
+/// ...and the longest such a run goes on starting new sends: with the send timeout, it
+/// stays inside the claim's lease.
+const RUN_TIME: Duration = Duration::from_secs(10);
+/// How long a worker lets new events gather before it claims: a burst of edits goes out
+/// in runs, with one claim and one record per run rather than per edit.
+const GATHER: Duration = Duration::from_millis(20);
 /// Purges claimed at once; those for one front end go out as one request.
 const PURGES_AT_ONCE: i64 = 200;
 /// Delays before the retries, in seconds, at the default `NEWSDESK_WEBHOOK_RETRY_BASE` of
@@ -56,9 +65,14 @@ fn poll_interval(state: &AppState) -> Duration {
     Duration::from_secs_f64(state.settings.webhook_retry_base.clamp(0.05, 1.0))
 }
 
-async fn wait(bell: &Notify, poll: Duration) {
+/// Waits before the next round: after one that did work, just long enough for more to
+/// gather; otherwise until a new event rings the bell (and then as long), or the poll.
+async fn wait(worked: bool, bell: &Notify, poll: Duration) {
+    if worked {
+        return actix_web::rt::time::sleep(GATHER).await;
+    }
     tokio::select! {
-        _ = bell.notified() => {}
+        _ = bell.notified() => actix_web::rt::time::sleep(GATHER).await,
         _ = actix_web::rt::time::sleep(poll) => {}
     }
 }
@@ -86,51 +100,78 @@ fn delivery_client(allow_private: bool) -> reqwest::Client {
 
 async fn deliver_forever(state: AppState) {
     let client = delivery_client(state.settings.webhook_allow_private);
+    let slots = Arc::new(Semaphore::new(ENDPOINTS_AT_ONCE));
     loop {
-        match deliver_round(&state, &client).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => log::error!("webhook deliveries failed, will retry: {}", e.describe()),
-        }
-        wait(&state.outbox.deliveries_due, poll_interval(&state)).await;
+        let worked = deliver_round(&state, &client, &slots).await.unwrap_or_else(|e| {
+            log::error!("webhook deliveries failed, will retry: {}", e.describe());
+            false
+        });
+        wait(worked, &state.outbox.deliveries_due, poll_interval(&state)).await;
     }
 }
 
-/// Claims the endpoints with a due delivery and delivers to them; true when it did work.
-async fn deliver_round(state: &AppState, client: &reqwest::Client) -> Result<bool, ApiError> {
+/// Claims endpoints with a due delivery, as many as there are free slots, and starts
+/// delivering to each on its own: a slow endpoint holds its slot, never the others'
+/// deliveries. True when it claimed any.
+async fn deliver_round(state: &AppState, client: &reqwest::Client, slots: &Arc<Semaphore>) -> Result<bool, ApiError> {
+    let free = slots.available_permits();
     let at = now();
-    let endpoints = state.db.write(move |conn| model::claim_endpoints(conn, at, at + LEASE, ENDPOINTS_AT_ONCE)).await?;
-    if endpoints.is_empty() {
+    if free == 0 || !state.db.read(move |conn| model::any_due(conn, at)).await? {
         return Ok(false);
     }
-    for result in join_all(endpoints.into_iter().map(|endpoint| deliver_to(state, client, endpoint))).await {
-        if let Err(e) = result {
-            log::error!("webhook delivery failed, will retry: {}", e.describe());
-        }
+    let limit = i64::try_from(free).unwrap_or(1);
+    let claims = state.db.write(move |conn| model::claim_endpoints(conn, at, at + LEASE, limit, RUN_LENGTH)).await?;
+    let worked = !claims.is_empty();
+    for (endpoint, due) in claims {
+        let Ok(slot) = slots.clone().acquire_owned().await else { break };
+        let (state, client) = (state.clone(), client.clone());
+        actix_web::rt::spawn(async move {
+            if let Err(e) = deliver_to(&state, &client, endpoint, due).await {
+                log::error!("webhook delivery failed, will retry: {}", e.describe());
+            }
+            drop(slot);
+            // The slot is free: what waited for one may be claimed now.
+            state.outbox.deliveries_due.notify_one();
+        });
     }
-    Ok(true)
+    Ok(worked)
 }
 
-/// Sends the endpoint's due deliveries one after another, oldest first, then lets it go.
-async fn deliver_to(state: &AppState, client: &reqwest::Client, mut endpoint: WebhookRow) -> Result<(), ApiError> {
-    loop {
-        let (id, at) = (endpoint.id, now());
-        let Some((delivery, event)) = state.db.read(move |conn| model::due_head(conn, id, at)).await? else {
-            return state.db.write(move |conn| model::lease(conn, id, None)).await;
-        };
-        let (attempt, verdict) = send(client, state.settings.webhook_allow_private, &endpoint, &event).await;
-        log::debug!(
-            "webhook {id}: {} {} -> {:?} in {} ms",
-            event.event_type,
-            event.message_id,
-            attempt.status_code,
-            attempt.duration_ms
-        );
-        match settle(state, &endpoint, delivery, attempt, verdict).await? {
-            Some(current) if current.active => endpoint = current,
+/// Sends the endpoint's due deliveries one after another, oldest first, recording each run
+/// of them in one transaction that also finds the next run, until none is due.
+async fn deliver_to(
+    state: &AppState,
+    client: &reqwest::Client,
+    mut endpoint: WebhookRow,
+    mut due: Vec<DeliveryWithEvent>,
+) -> Result<(), ApiError> {
+    while !due.is_empty() {
+        let started = Instant::now();
+        let mut sent = Vec::with_capacity(due.len());
+        for (delivery, event) in due {
+            let (attempt, verdict) = send(client, state.settings.webhook_allow_private, &endpoint, &event).await;
+            log::debug!(
+                "webhook {}: {} {} -> {:?} in {} ms",
+                endpoint.id,
+                event.event_type,
+                event.message_id,
+                attempt.status_code,
+                attempt.duration_ms
+            );
+            sent.push((delivery, attempt, verdict));
+            // A failure keeps the later events waiting behind it; a slow receiver must not
+            // outlast the claim.
+            if verdict != Verdict::Delivered || started.elapsed() > RUN_TIME {
+                break;
+            }
+        }
+        match settle(state, &endpoint, sent).await? {
+            Some((current, next)) if current.active => (endpoint, due) = (current, next),
             _ => return Ok(()),
         }
     }
+    let id = endpoint.id;
+    state.db.write(move |conn| model::lease(conn, id, None)).await
 }
 
 /// What an answer means for the delivery.
@@ -225,45 +266,47 @@ fn describe(error: &reqwest::Error) -> String {
     text
 }
 
-/// Records an attempt, retries or gives up, disables the endpoint when it must, and
-/// renews the claim; returns the endpoint as it is now (`None`: deleted meanwhile).
+/// Records a run of attempts, retries or gives up, disables the endpoint when it must,
+/// and renews the claim while more is due; returns the endpoint as it is now with its
+/// next run (`None`: deleted meanwhile).
 async fn settle(
     state: &AppState,
     endpoint: &WebhookRow,
-    delivery: DeliveryRow,
-    attempt: Attempt,
-    verdict: Verdict,
-) -> Result<Option<WebhookRow>, ApiError> {
+    sent: Vec<(DeliveryRow, Attempt, Verdict)>,
+) -> Result<Option<Claim>, ApiError> {
     let (id, base, disable_after) =
         (endpoint.id, state.settings.webhook_retry_base, state.settings.webhook_disable_after);
     let settled =
         state
             .db
             .write(move |conn| {
-                let at = attempt.at;
-                let attempts = delivery.attempts + 1;
-                let disable_because = match verdict {
-                    Verdict::Delivered => {
-                        model::record_attempt(conn, delivery.id, &attempt, SUCCEEDED, at)?;
-                        model::count_failure(conn, id, false)?;
-                        None
+                if sent.iter().any(|(_, _, verdict)| *verdict == Verdict::Delivered) {
+                    model::forget_failures(conn, id)?;
+                }
+                let mut disable_because = None;
+                for (delivery, attempt, verdict) in &sent {
+                    let at = attempt.at;
+                    match verdict {
+                        Verdict::Delivered => model::record_attempt(conn, delivery.id, attempt, SUCCEEDED, at)?,
+                        Verdict::Gone => {
+                            model::record_attempt(conn, delivery.id, attempt, FAILED, at)?;
+                            model::count_failure(conn, id)?;
+                            disable_because = Some("the endpoint answered 410 Gone".to_owned());
+                        }
+                        Verdict::Failed => {
+                            let (status, next) = match retry_delay(delivery.attempts + 1, base) {
+                                Some(delay) => (PENDING, at + delay),
+                                None => (FAILED, at),
+                            };
+                            model::record_attempt(conn, delivery.id, attempt, status, next)?;
+                            let failures = model::count_failure(conn, id)?;
+                            if i64::from(failures) >= i64::from(disable_after) {
+                                disable_because = Some(format!("{failures} failed delivery attempts in a row"));
+                            }
+                        }
                     }
-                    Verdict::Gone => {
-                        model::record_attempt(conn, delivery.id, &attempt, FAILED, at)?;
-                        model::count_failure(conn, id, true)?;
-                        Some("the endpoint answered 410 Gone".to_owned())
-                    }
-                    Verdict::Failed => {
-                        let (status, next) = match retry_delay(attempts, base) {
-                            Some(delay) => (PENDING, at + delay),
-                            None => (FAILED, at),
-                        };
-                        model::record_attempt(conn, delivery.id, &attempt, status, next)?;
-                        let failures = model::count_failure(conn, id, true)?;
-                        (i64::from(failures) >= i64::from(disable_after))
-                            .then(|| format!("{failures} failed delivery attempts in a row"))
-                    }
-                };
+                }
+                let at = now();
                 if let Some(reason) = disable_because {
                     model::disable(conn, id, &reason, at)?;
                     Change::new("webhook.disable", "webhook", id)
@@ -272,12 +315,13 @@ async fn settle(
                     log::warn!("webhook {id} disabled: {reason}");
                 }
                 let current = model::find(conn, id)?;
-                model::lease(conn, id, current.active.then(|| now() + LEASE))?;
-                Ok(current)
+                let next = if current.active { model::due_run(conn, id, at, RUN_LENGTH)? } else { Vec::new() };
+                model::lease(conn, id, (!next.is_empty()).then(|| at + LEASE))?;
+                Ok((current, next))
             })
             .await;
     match settled {
-        Ok(current) => Ok(Some(current)),
+        Ok(claim) => Ok(Some(claim)),
         Err(ApiError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
@@ -292,18 +336,20 @@ async fn purge_forever(state: AppState) {
         .build()
         .expect("the purge HTTP client builds");
     loop {
-        match purge_round(&state, &client).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => log::error!("cache purges failed, will retry: {}", e.describe()),
-        }
-        wait(&state.outbox.purges_due, poll_interval(&state)).await;
+        let worked = purge_round(&state, &client).await.unwrap_or_else(|e| {
+            log::error!("cache purges failed, will retry: {}", e.describe());
+            false
+        });
+        wait(worked, &state.outbox.purges_due, poll_interval(&state)).await;
     }
 }
 
 /// Sends the due purges, one `PURGE` per front end with all their keys; true when it did work.
 async fn purge_round(state: &AppState, client: &reqwest::Client) -> Result<bool, ApiError> {
     let at = now();
+    if !state.db.read(move |conn| model::any_purge_due(conn, at)).await? {
+        return Ok(false);
+    }
     let purges = state.db.write(move |conn| model::claim_purges(conn, at, at + LEASE, PURGES_AT_ONCE)).await?;
     if purges.is_empty() {
         return Ok(false);

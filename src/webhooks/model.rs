@@ -327,25 +327,41 @@ struct Claimed {
     id: i64,
 }
 
-/// Claims up to `limit` active endpoints whose oldest pending delivery is due and that no
-/// worker holds, until `lease_until`. One worker at a time per endpoint keeps the event
-/// order; PostgreSQL workers in other processes skip the rows this one has locked.
+/// Active endpoints whose oldest pending delivery is due and that no worker holds.
+const DUE_ENDPOINTS: &str = "SELECT w.id FROM webhooks w
+    WHERE w.active AND (w.leased_until IS NULL OR w.leased_until < $1)
+      AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                  WHERE d.id = (SELECT MIN(e.id) FROM webhook_deliveries e
+                                WHERE e.webhook_id = w.id AND e.status = 'pending')
+                    AND d.next_attempt_at <= $1)
+    ORDER BY w.id LIMIT $2";
+
+/// Whether any endpoint has a delivery to send now: the read a worker makes before it
+/// takes the writer to claim.
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+    let found = on_backend!(conn, |c| diesel::sql_query(DUE_ENDPOINTS)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(1)
+        .load::<Claimed>(c))?;
+    Ok(!found.is_empty())
+}
+
+/// An endpoint claimed by a worker, with the deliveries it is to send now, in order.
+pub type Claim = (WebhookRow, Vec<DeliveryWithEvent>);
+
+/// Claims up to `limit` endpoints with a due delivery until `lease_until`, each with up to
+/// `run` of its due deliveries. One worker at a time per endpoint keeps the event order;
+/// PostgreSQL workers in other processes skip the rows this one has locked.
 pub fn claim_endpoints(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<WebhookRow>, ApiError> {
-    const DUE: &str = "SELECT w.id FROM webhooks w
-        WHERE w.active AND (w.leased_until IS NULL OR w.leased_until < $1)
-          AND EXISTS (SELECT 1 FROM webhook_deliveries d
-                      WHERE d.id = (SELECT MIN(e.id) FROM webhook_deliveries e
-                                    WHERE e.webhook_id = w.id AND e.status = 'pending')
-                        AND d.next_attempt_at <= $1)
-        ORDER BY w.id LIMIT $2";
+    run: i64,
+) -> Result<Vec<Claim>, ApiError> {
     let sql = match conn {
-        DbConnection::Postgres(_) => format!("{DUE} FOR UPDATE OF w SKIP LOCKED"),
-        DbConnection::Sqlite(_) => DUE.to_owned(),
+        DbConnection::Postgres(_) => format!("{DUE_ENDPOINTS} FOR UPDATE OF w SKIP LOCKED"),
+        DbConnection::Sqlite(_) => DUE_ENDPOINTS.to_owned(),
     };
     let ids: Vec<i64> = on_backend!(conn, |c| diesel::sql_query(&sql)
         .bind::<Timestamp, _>(now)
@@ -360,28 +376,37 @@ pub fn claim_endpoints(
     diesel::update(webhooks::table.filter(webhooks::id.eq_any(&ids)))
         .set(webhooks::leased_until.eq(Some(lease_until)))
         .execute(conn)?;
-    Ok(webhooks::table
+    let endpoints: Vec<WebhookRow> = webhooks::table
         .filter(webhooks::id.eq_any(&ids))
         .select(WebhookRow::as_select())
         .order(webhooks::id)
-        .load(conn)?)
+        .load(conn)?;
+    endpoints
+        .into_iter()
+        .map(|endpoint| {
+            let due = due_run(conn, endpoint.id, now, run)?;
+            Ok((endpoint, due))
+        })
+        .collect()
 }
 
-/// The endpoint's oldest pending delivery, when it is due.
-pub fn due_head(
+/// Up to `limit` of the endpoint's pending deliveries, oldest first, from the oldest as
+/// long as they are due.
+pub fn due_run(
     conn: &mut DbConnection,
     webhook_id: i64,
     now: NaiveDateTime,
-) -> Result<Option<DeliveryWithEvent>, ApiError> {
-    let head = webhook_deliveries::table
+    limit: i64,
+) -> Result<Vec<DeliveryWithEvent>, ApiError> {
+    let pending: Vec<DeliveryWithEvent> = webhook_deliveries::table
         .inner_join(webhook_events::table)
         .filter(webhook_deliveries::webhook_id.eq(webhook_id))
         .filter(webhook_deliveries::status.eq(PENDING))
         .select((DeliveryRow::as_select(), EventRow::as_select()))
         .order(webhook_deliveries::id)
-        .first::<DeliveryWithEvent>(conn)
-        .optional()?;
-    Ok(head.filter(|(delivery, _)| delivery.next_attempt_at <= now))
+        .limit(limit)
+        .load(conn)?;
+    Ok(pending.into_iter().take_while(|(delivery, _)| delivery.next_attempt_at <= now).collect())
 }
 
 /// What one attempt found.
@@ -395,7 +420,7 @@ pub struct Attempt {
 }
 
 /// Records an attempt: the delivery becomes `status`, due again at `next_attempt_at`
-/// while pending; the endpoint's run of failures is reset or grows.
+/// while pending.
 pub fn record_attempt(
     conn: &mut DbConnection,
     delivery_id: i64,
@@ -418,15 +443,20 @@ pub fn record_attempt(
     Ok(())
 }
 
-/// The endpoint's failed attempts in a row after this one (0 after a success).
-pub fn count_failure(conn: &mut DbConnection, webhook_id: i64, failed: bool) -> Result<i32, ApiError> {
-    let endpoint = webhooks::table.find(webhook_id);
-    if failed {
-        diesel::update(endpoint).set(webhooks::failures_in_a_row.eq(webhooks::failures_in_a_row + 1)).execute(conn)?;
-    } else {
-        diesel::update(endpoint).set(webhooks::failures_in_a_row.eq(0)).execute(conn)?;
-    }
+/// The endpoint's failed attempts in a row after one more failure.
+pub fn count_failure(conn: &mut DbConnection, webhook_id: i64) -> Result<i32, ApiError> {
+    diesel::update(webhooks::table.find(webhook_id))
+        .set(webhooks::failures_in_a_row.eq(webhooks::failures_in_a_row + 1))
+        .execute(conn)?;
     Ok(webhooks::table.find(webhook_id).select(webhooks::failures_in_a_row).first(conn)?)
+}
+
+/// After a success, the endpoint has no failures in a row.
+pub fn forget_failures(conn: &mut DbConnection, webhook_id: i64) -> Result<(), ApiError> {
+    diesel::update(webhooks::table.find(webhook_id).filter(webhooks::failures_in_a_row.ne(0)))
+        .set(webhooks::failures_in_a_row.eq(0))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn disable(conn: &mut DbConnection, webhook_id: i64, reason: &str, at: NaiveDateTime) -> Result<(), ApiError> {
@@ -445,6 +475,16 @@ pub fn lease(conn: &mut DbConnection, webhook_id: i64, until: Option<NaiveDateTi
 /// A new pending delivery of an event already sent (the same `webhook-id`).
 pub fn redeliver(conn: &mut DbConnection, webhook_id: i64, event_id: i64, at: NaiveDateTime) -> Result<i64, ApiError> {
     insert_deliveries(conn, event_id, &[webhook_id], at)?.pop().ok_or_else(|| ApiError::Internal("no delivery".into()))
+}
+
+/// Whether a purge is due and unclaimed.
+pub fn any_purge_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        cache_purges::table
+            .filter(cache_purges::next_attempt_at.le(now))
+            .filter(cache_purges::leased_until.is_null().or(cache_purges::leased_until.lt(now))),
+    ))
+    .get_result(conn)?)
 }
 
 /// Claims up to `limit` due purges until `lease_until`.

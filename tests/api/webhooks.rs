@@ -127,6 +127,22 @@ async fn turned_off(app: &TestApp, hook: &Value) -> Value {
     shown
 }
 
+/// The endpoint's deliveries, newest first, once none is waiting to be recorded (a
+/// receiver has the request before the worker records its answer), or as they are after 5 s.
+async fn settled_deliveries(app: &TestApp, hook: &Value) -> Vec<Value> {
+    let mut list = Vec::new();
+    for _ in 0..100 {
+        let deliveries = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries", hook["id"])).await;
+        assert_eq!(deliveries.status, 200);
+        list = deliveries.body["data"].as_array().cloned().unwrap_or_default();
+        if list.iter().all(|delivery| delivery["status"] != "pending") {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    list
+}
+
 #[track_caller]
 fn assert_signed(received: &Received, secret: &str) {
     let verifier = standardwebhooks::Webhook::new(secret).expect("a Standard Webhooks secret");
@@ -187,9 +203,7 @@ async fn deliveries_are_signed_by_the_standard_and_carry_the_change() {
     receiver.wait_for("article.unpublished", 1, 10).await;
     assert!(receiver.of("source.created").is_empty());
 
-    let deliveries = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries", hook["id"])).await;
-    assert_eq!(deliveries.status, 200);
-    let list = deliveries.body["data"].as_array().unwrap();
+    let list = settled_deliveries(&app, &hook).await;
     assert_eq!(list.len(), 5);
     assert!(list.iter().all(|d| d["status"] == "succeeded" && d["attempts"] == 1 && d["last_status_code"] == 200));
     assert_eq!(list[0]["event_type"], "article.unpublished", "newest first");
@@ -210,8 +224,8 @@ async fn a_failing_receiver_gets_the_event_again_with_one_webhook_id() {
     for received in &attempts {
         assert_signed(received, hook["secret"].as_str().unwrap());
     }
-    let deliveries = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries", hook["id"])).await;
-    let delivery = &deliveries.body["data"][0];
+    let deliveries = settled_deliveries(&app, &hook).await;
+    let delivery = &deliveries[0];
     assert_eq!(delivery["status"], "succeeded");
     assert_eq!(delivery["attempts"], 3);
     assert_eq!(app.get_as_admin(&format!("/api/v1/webhooks/{}", hook["id"])).await.body["failures_in_a_row"], 0);
@@ -456,4 +470,23 @@ async fn failures_in_a_row_disable_the_endpoint_at_the_limit() {
     assert_eq!(on.body["failures_in_a_row"], 0);
     assert_eq!(on.body["disabled_reason"], Value::Null);
     receiver.wait_for("source.created", 3, 10).await;
+}
+
+#[actix_web::test]
+async fn an_endpoint_that_never_answers_does_not_hold_up_the_others() {
+    let app = webhook_app().await;
+    // Accepts connections and never answers: each send waits out the 10 s timeout.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://127.0.0.1:{}/hooks", silent.local_addr().unwrap().port());
+    let receiver = Receiver::start(&[]);
+    subscribe(&app, &silent_url, json!(["source.*"])).await;
+    subscribe(&app, &receiver.url, json!(["source.*"])).await;
+    for name in ["Nguồn một", "Nguồn hai", "Nguồn ba"] {
+        app.create_source(name).await;
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let arrived = receiver.wait_for("source.created", 3, 5).await;
+    let names: Vec<Value> = arrived.iter().map(|r| r.json()["data"]["object"]["name"].clone()).collect();
+    assert_eq!(names, [json!("Nguồn một"), json!("Nguồn hai"), json!("Nguồn ba")], "in order, within 5 s");
+    drop(silent);
 }
