@@ -102,7 +102,7 @@ fn route_keys(route: &str, path: &actix_web::dev::Path<actix_web::dev::Url>) -> 
     let id = || path.get("id").unwrap_or_default().to_owned();
     let keys = match route.strip_prefix("/api/v1")? {
         "/articles/top" => "articles stats".to_owned(),
-        "/articles/{id}/ratings/summary" => format!("article-{}", id()),
+        "/articles/{id}/ratings/summary" | "/articles/{id}/comments" => format!("article-{}", id()),
         "/sources" => "sources".to_owned(),
         "/sources/{id}" => format!("source-{}", id()),
         "/categories" => "categories".to_owned(),

@@ -114,6 +114,35 @@ fn valid_visitor_id<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'
     Ok(Some(id))
 }
 
+/// Who a public write comes from: the keyed hashes standing for the reader (their
+/// visitor id, or without one their address and browser), their client (address and
+/// browser) and their address.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub reader_key: String,
+    pub client_key: String,
+    pub address_key: String,
+}
+
+impl Reader {
+    pub fn of(
+        req: &HttpRequest,
+        secret: &str,
+        trusted_proxies: &[IpNet],
+        body_visitor_id: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let visitor_id = visitor_id(req, body_visitor_id)?;
+        let ip = client_ip(req, trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
+        let client_key = keyed_hash(secret, &["client", &ip, user_agent(req)]);
+        let address_key = keyed_hash(secret, &["address", &ip]);
+        let reader_key = match visitor_id {
+            Some(id) => keyed_hash(secret, &["visitor", id]),
+            None => client_key.clone(),
+        };
+        Ok(Self { reader_key, client_key, address_key })
+    }
+}
+
 /// The request's `User-Agent`, or empty.
 pub fn user_agent(req: &HttpRequest) -> &str {
     req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("")

@@ -192,6 +192,32 @@ pub struct Settings {
           default_value_t = 5.0, value_parser = parse_seconds)]
     pub scheduler_interval: f64,
 
+    /// Whether new articles take comments unless their editor says otherwise.
+    #[arg(long, env = "NEWSDESK_COMMENTS_DEFAULT", value_name = "NEWSDESK_COMMENTS_DEFAULT",
+          default_value_t = true, action = clap::ArgAction::Set)]
+    pub comments_default: bool,
+
+    /// Which new comments wait for a moderator: `all`, `guests` (staff comments appear at
+    /// once) or `none`.
+    #[arg(long, env = "NEWSDESK_COMMENTS_MODERATION", value_name = "NEWSDESK_COMMENTS_MODERATION",
+          value_enum, default_value_t = CommentModeration::Guests)]
+    pub comments_moderation: CommentModeration,
+
+    /// Comments one client address may post per minute.
+    #[arg(long, env = "NEWSDESK_COMMENT_RATE_LIMIT", value_name = "NEWSDESK_COMMENT_RATE_LIMIT", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub comment_rate_limit: u32,
+
+    /// A comment with more links than this waits for a moderator, whatever the moderation mode.
+    #[arg(long, env = "NEWSDESK_COMMENTS_MAX_LINKS", value_name = "NEWSDESK_COMMENTS_MAX_LINKS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub comments_max_links: u32,
+
+    /// Days after publication an article stops taking comments (0: never).
+    #[arg(long, env = "NEWSDESK_COMMENTS_CLOSE_AFTER_DAYS", value_name = "NEWSDESK_COMMENTS_CLOSE_AFTER_DAYS",
+          default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub comments_close_after_days: u32,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -256,6 +282,11 @@ impl Settings {
             webhook_allow_private: false,
             purge_urls: Vec::new(),
             scheduler_interval: 5.0,
+            comments_default: true,
+            comments_moderation: CommentModeration::Guests,
+            comment_rate_limit: 5,
+            comments_max_links: 2,
+            comments_close_after_days: 0,
         }
     }
 }
@@ -287,6 +318,14 @@ fn parse_network(value: &str) -> Result<IpNet, String> {
         .parse::<IpNet>()
         .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
         .map_err(|_| format!("`{value}` is not an address or network"))
+}
+
+/// Which new comments wait for a moderator before readers see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CommentModeration {
+    All,
+    Guests,
+    None,
 }
 
 fn parse_time_zone(value: &str) -> Result<Tz, String> {

@@ -8,6 +8,7 @@ pub mod caching;
 pub mod categories;
 pub mod client;
 pub mod clock;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod error;

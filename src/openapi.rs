@@ -25,6 +25,7 @@ use crate::error::Problem;
         (name = "tags", description = "Keywords on articles"),
         (name = "feeds", description = "RSS 2.0 and Atom feeds"),
         (name = "ratings", description = "Readers' ratings and their moderation"),
+        (name = "comments", description = "Readers' comments and their moderation"),
         (name = "stats", description = "Visit statistics: hits, online now, counters, series, breakdowns"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),
@@ -41,7 +42,8 @@ use crate::error::Problem;
         crate::articles::read::TopPeriod,
         crate::stats::model::Metric,
         crate::stats::periods::Granularity,
-        crate::feeds::http::Format
+        crate::feeds::http::Format,
+        crate::comments::http::CommentSort
     )),
     servers((url = "/", description = "The newsdesk serving this document")),
     modifiers(&BearerAuth)

@@ -180,6 +180,7 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
                 published_at: demo.published_in_hours.map(|h| Utc::now() + Duration::hours(h)),
                 expires_at: None,
                 allow_rating: true,
+                allow_comments: None,
                 note: None,
             };
             let write = input.validate(None, at)?;

@@ -30,7 +30,9 @@ use crate::state::AppState;
 use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
 use crate::webhooks::{self, Outbox};
-use crate::{api_tokens, articles, audit, auth, categories, feeds, openapi, ops, ratings, sources, stats, tags, users};
+use crate::{
+    api_tokens, articles, audit, auth, categories, comments, feeds, openapi, ops, ratings, sources, stats, tags, users,
+};
 use crate::{maintenance, middleware, request_id};
 
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
@@ -99,6 +101,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
+        comment_limiter: Arc::new(RateLimiter::new(settings.comment_rate_limit, Duration::from_secs(60))),
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })
@@ -110,6 +113,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     articles::routes(cfg);
     stats::routes(cfg);
     ratings::routes(cfg);
+    comments::routes(cfg);
     sources::routes(cfg);
     categories::routes(cfg);
     tags::routes(cfg);

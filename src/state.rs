@@ -22,6 +22,8 @@ pub struct AppState {
     /// Key of the hashes that stand for client addresses.
     pub address_secret: Arc<str>,
     pub rating_limiter: Arc<RateLimiter>,
+    /// Comments per client address per minute.
+    pub comment_limiter: Arc<RateLimiter>,
     /// The hit buffer and its flusher.
     pub stats: Arc<Collector>,
     pub metrics: Arc<Metrics>,

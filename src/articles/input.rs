@@ -72,6 +72,9 @@ pub struct ArticleInput {
     /// Whether readers may rate the article (default true).
     #[serde(default = "default_allow_rating")]
     pub allow_rating: bool,
+    /// Whether readers may comment (default `NEWSDESK_COMMENTS_DEFAULT`; on a replace, as
+    /// it was). Not part of the revision history: it is moderation, not content.
+    pub allow_comments: Option<bool>,
     /// A summary of this edit for the revision history (up to 500 characters); not part
     /// of the article.
     #[schema(max_length = 500)]
@@ -119,6 +122,7 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "nullable")]
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub allow_rating: Option<bool>,
+    pub allow_comments: Option<bool>,
     /// A summary of this edit for the revision history (up to 500 characters).
     #[schema(max_length = 500)]
     pub note: Option<String>,
@@ -144,6 +148,7 @@ impl ArticlePatch {
             published_at: self.published_at.unwrap_or(row.published_at.map(|t| t.and_utc())),
             expires_at: self.expires_at.unwrap_or(row.expires_at.map(|t| t.and_utc())),
             allow_rating: self.allow_rating.unwrap_or(row.allow_rating),
+            allow_comments: Some(self.allow_comments.unwrap_or(row.allow_comments)),
             note: self.note,
         }
     }
@@ -232,6 +237,7 @@ impl ArticleInput {
             published_at,
             expires_at,
             allow_rating: self.allow_rating,
+            allow_comments: self.allow_comments.or(existing.map(|a| a.row.allow_comments)).unwrap_or(true),
             search_title: String::new(),
             search_body: String::new(),
         };

@@ -40,7 +40,7 @@ pub struct ArticleListQuery {
     pub count: Option<bool>,
     /// Only these fields of each article, comma-separated (`id,slug,title,cover_image`).
     #[param(
-        pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*)*$"
+        pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|allow_comments|comment_count|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|allow_comments|comment_count|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*)*$"
     )]
     pub fields: Option<String>,
     /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
@@ -72,7 +72,7 @@ pub struct ArticleListQuery {
 }
 
 /// The article fields `fields=` may name.
-const ARTICLE_FIELDS: [&str; 26] = [
+const ARTICLE_FIELDS: [&str; 28] = [
     "id",
     "slug",
     "title",
@@ -92,6 +92,8 @@ const ARTICLE_FIELDS: [&str; 26] = [
     "allow_rating",
     "view_count",
     "rating",
+    "allow_comments",
+    "comment_count",
     "created_at",
     "updated_at",
     "created_by",

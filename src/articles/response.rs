@@ -80,6 +80,10 @@ pub struct ArticleResponse {
     pub allow_rating: bool,
     pub view_count: i64,
     pub rating: RatingAggregate,
+    /// Whether its editor lets readers comment (comments also close `NEWSDESK_COMMENTS_CLOSE_AFTER_DAYS` after publication).
+    pub allow_comments: bool,
+    /// Approved comments, replies included (`/articles/{id}/comments`).
+    pub comment_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The user who created the article, when known.
@@ -120,6 +124,8 @@ impl ArticleResponse {
             allow_rating: row.allow_rating,
             view_count: row.view_count,
             rating: RatingAggregate::new(row.rating_total, row.rating_count),
+            allow_comments: row.allow_comments,
+            comment_count: row.comment_count,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             created_by: row.created_by,

@@ -314,6 +314,7 @@ fn restored_input(snapshot: Snapshot, current: &Article, now: NaiveDateTime) -> 
         published_at: current.row.published_at.map(|t| t.and_utc()),
         expires_at: current.row.expires_at.map(|t| t.and_utc()),
         allow_rating: snapshot.allow_rating,
+        allow_comments: Some(current.row.allow_comments),
         note: None,
     }
 }

@@ -47,7 +47,9 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::WriteArticles)?;
     let at = now();
-    let write = body.0.validate(None, at)?;
+    let mut input = body.0;
+    input.allow_comments.get_or_insert(state.settings.comments_default);
+    let write = input.validate(None, at)?;
     check_author_rules(&principal, None, Some(&write.fields.status), at)?;
     let created_by = principal.user_id();
     let meta = revision_meta(&state, &principal, origin, write.note.clone(), None);

@@ -67,10 +67,13 @@ pub enum Scope {
     /// Manage webhook endpoints and their deliveries.
     #[serde(rename = "webhooks:manage")]
     WebhooksManage,
+    /// Approve, edit and remove readers' comments.
+    #[serde(rename = "comments:moderate")]
+    CommentsModerate,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Self::ContentRead,
         Self::ContentWrite,
         Self::RatingsModerate,
@@ -78,6 +81,7 @@ impl Scope {
         Self::StatsWrite,
         Self::AuditRead,
         Self::WebhooksManage,
+        Self::CommentsModerate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,7 @@ impl Scope {
             Self::StatsWrite => "stats:write",
             Self::AuditRead => "audit:read",
             Self::WebhooksManage => "webhooks:manage",
+            Self::CommentsModerate => "comments:moderate",
         }
     }
 
@@ -113,6 +118,7 @@ pub enum Permission {
     ManageApiTokens,
     ReadAudit,
     ManageWebhooks,
+    ModerateComments,
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +146,7 @@ impl Principal {
                 Scope::StatsWrite => matches!(permission, ReadStats | WriteStats),
                 Scope::AuditRead => permission == ReadAudit,
                 Scope::WebhooksManage => permission == ManageWebhooks,
+                Scope::CommentsModerate => permission == ModerateComments,
             }),
         }
     }

@@ -64,6 +64,8 @@ diesel::table! {
         revision -> BigInt,
         trashed_at -> Nullable<Timestamp>,
         live -> Bool,
+        allow_comments -> Bool,
+        comment_count -> BigInt,
     }
 }
 
@@ -303,3 +305,25 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_events, webhook_deliveries);
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_email -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        content -> Text,
+        status -> Text,
+        likes -> BigInt,
+        dislikes -> BigInt,
+        visitor_key -> Text,
+        address_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(comments, articles);

@@ -8,7 +8,7 @@ use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, AddressCap, Outcome, RatingFilter, Reader, Summary};
+use super::model::{self, AddressCap, Outcome, RatingFilter, Summary};
 use crate::articles::model::{self as articles, Audience};
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
@@ -91,20 +91,6 @@ impl From<model::Rating> for RatingResponse {
     }
 }
 
-/// Who is rating: the visitor id if the frontend sends one, else the client itself
-/// (address and browser); and the keyed hashes of the client and of its address.
-fn reader(req: &HttpRequest, state: &AppState, body_visitor_id: Option<&str>) -> Result<Reader, ApiError> {
-    let visitor_id = client::visitor_id(req, body_visitor_id)?;
-    let ip = client::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
-    let client_key = client::keyed_hash(&state.address_secret, &["client", &ip, client::user_agent(req)]);
-    let address_key = client::keyed_hash(&state.address_secret, &["address", &ip]);
-    let reader_key = match visitor_id {
-        Some(id) => client::keyed_hash(&state.address_secret, &["visitor", id]),
-        None => client_key.clone(),
-    };
-    Ok(Reader { reader_key, client_key, address_key })
-}
-
 /// The cap on new ratings from one address today (local day), unless it is off.
 fn address_cap(state: &AppState) -> Option<AddressCap> {
     let limit = state.settings.ratings_per_address_per_day;
@@ -147,7 +133,8 @@ pub async fn rate_article(
 ) -> Result<HttpResponse, ApiError> {
     let article_id = id.into_inner();
     let input = body.0;
-    let reader = reader(&req, &state, input.visitor_id.as_deref())?;
+    let reader =
+        client::Reader::of(&req, &state.address_secret, &state.settings.trusted_proxies, input.visitor_id.as_deref())?;
     if !(1..=5).contains(&input.score) {
         return Err(ApiError::field("score", "must be a whole number from 1 to 5"));
     }

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{case_when, count_star};
 use diesel::prelude::*;
 
+use crate::client::Reader;
 use crate::db::DbConnection;
 use crate::db::schema::{articles, ratings};
 use crate::error::ApiError;
@@ -22,15 +23,6 @@ pub struct Rating {
     pub score: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// Who rates: the keyed hashes standing for the reader (their visitor id, or without one
-/// their address and browser), their client (address and browser) and their address.
-#[derive(Debug, Clone)]
-pub struct Reader {
-    pub reader_key: String,
-    pub client_key: String,
-    pub address_key: String,
 }
 
 /// At most `limit` new ratings of one article from one address since `since` (the start

@@ -107,6 +107,14 @@ pub fn classify(user_agent: &str) -> Agent {
     agent
 }
 
+/// Whether the user agent names a crawler: one of the named bots, or one the parser
+/// knows. Unlike `classify`, an empty or a generic client (curl, a library) is not one.
+pub fn is_known_crawler(user_agent: &str) -> bool {
+    let lower = user_agent.to_ascii_lowercase();
+    NAMED_BOTS.iter().any(|(marker, _)| lower.contains(marker))
+        || PARSER.parse(user_agent).is_some_and(|p| p.category == "crawler")
+}
+
 fn parse(user_agent: &str) -> Agent {
     let lower = user_agent.to_ascii_lowercase();
     if let Some((_, name)) = NAMED_BOTS.iter().find(|(marker, _)| lower.contains(marker)) {

@@ -142,3 +142,14 @@ pub fn record_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Res
     diesel::update(users::table.find(id)).set(users::last_login_at.eq(now)).execute(conn)?;
     Ok(())
 }
+
+/// The name a staff member's public writing goes under: the display name, else the
+/// username; an API token's name for a token.
+pub fn display_name_of(conn: &mut DbConnection, principal: &crate::auth::Principal) -> Result<String, ApiError> {
+    match principal {
+        crate::auth::Principal::User { id, username, .. } => {
+            Ok(find(conn, *id)?.display_name.filter(|name| !name.trim().is_empty()).unwrap_or_else(|| username.clone()))
+        }
+        crate::auth::Principal::ApiToken { name, .. } => Ok(name.clone()),
+    }
+}

@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Every event an endpoint can subscribe to (besides `*` and `{resource}.*`).
-pub const EVENT_TYPES: [&str; 20] = [
+pub const EVENT_TYPES: [&str; 24] = [
     "article.created",
     "article.updated",
     "article.published",
@@ -54,6 +54,10 @@ pub const EVENT_TYPES: [&str; 20] = [
     "rating.created",
     "rating.updated",
     "rating.deleted",
+    "comment.created",
+    "comment.approved",
+    "comment.updated",
+    "comment.deleted",
     "ping",
 ];
 

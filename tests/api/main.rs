@@ -5,6 +5,7 @@ mod articles;
 mod audit;
 mod auth;
 mod cli;
+mod comments;
 mod corpus;
 mod editorial;
 mod errors;

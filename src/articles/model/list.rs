@@ -288,6 +288,8 @@ macro_rules! article_columns {
             articles::revision,
             articles::trashed_at,
             articles::live,
+            articles::allow_comments,
+            articles::comment_count,
         )
     };
 }

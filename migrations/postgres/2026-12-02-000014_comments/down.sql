@@ -1,0 +1,3 @@
+DROP TABLE comments;
+ALTER TABLE articles DROP COLUMN comment_count;
+ALTER TABLE articles DROP COLUMN allow_comments;

@@ -1,0 +1,264 @@
+//! Rows and queries of the `comments` table, and the article's `comment_count`, which
+//! moves in the same transaction as every change into or out of `approved`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{articles, comments};
+use crate::error::ApiError;
+use crate::on_backend;
+
+pub const PENDING: &str = "pending";
+pub const APPROVED: &str = "approved";
+pub const SPAM: &str = "spam";
+pub const TRASH: &str = "trash";
+pub const STATUSES: [&str; 4] = [PENDING, APPROVED, SPAM, TRASH];
+
+/// Replies shown under each top-level comment of a page.
+pub const REPLIES_SHOWN: i64 = 50;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub user_id: Option<i64>,
+    pub content: String,
+    pub status: String,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub visitor_key: String,
+    pub address_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A comment as its writer sent it, checked and cleaned, with its status decided.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewComment {
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub user_id: Option<i64>,
+    pub content: String,
+    pub status: String,
+    pub visitor_key: String,
+    pub address_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> {
+    comments::table
+        .find(id)
+        .select(CommentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("comment"))
+}
+
+/// The top-level comment a reply to `parent_id` attaches to, when `parent_id` is a
+/// comment of the same article with this status.
+pub fn thread_of(
+    conn: &mut DbConnection,
+    article_id: i64,
+    parent_id: i64,
+    status: &str,
+) -> Result<Option<i64>, ApiError> {
+    Ok(comments::table
+        .find(parent_id)
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::status.eq(status))
+        .select((comments::id, comments::parent_id))
+        .first::<(i64, Option<i64>)>(conn)
+        .optional()?
+        .map(|(id, parent)| parent.unwrap_or(id)))
+}
+
+/// Whether this visitor sent the same text since `since`.
+pub fn repeated(
+    conn: &mut DbConnection,
+    visitor_key: &str,
+    content: &str,
+    since: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::visitor_key.eq(visitor_key))
+            .filter(comments::created_at.ge(since))
+            .filter(comments::content.eq(content)),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> Result<CommentRow, ApiError> {
+    let id = on_backend!(conn, |c| diesel::insert_into(comments::table)
+        .values(comment)
+        .returning(comments::id)
+        .get_result::<i64>(c))?;
+    if comment.status == APPROVED {
+        count_approved(conn, comment.article_id, 1)?;
+    }
+    find(conn, id)
+}
+
+fn count_approved(conn: &mut DbConnection, article_id: i64, by: i64) -> Result<(), ApiError> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::comment_count.eq(articles::comment_count + by))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a comment to `status` (and its text to `content`); the article's count follows.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    status: Option<&str>,
+    content: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(CommentRow, CommentRow), ApiError> {
+    let before = find(conn, id)?;
+    let status = status.unwrap_or(&before.status);
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::status.eq(status),
+            comments::content.eq(content.unwrap_or(&before.content)),
+            comments::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    let change = i64::from(status == APPROVED) - i64::from(before.status == APPROVED);
+    if change != 0 {
+        count_approved(conn, before.article_id, change)?;
+    }
+    let after = find(conn, id)?;
+    Ok((before, after))
+}
+
+/// Deletes a comment and its replies; returns the comment.
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> {
+    let comment = find(conn, id)?;
+    let approved: i64 = comments::table
+        .filter(comments::id.eq(id).or(comments::parent_id.eq(id)))
+        .filter(comments::status.eq(APPROVED))
+        .count()
+        .get_result(conn)?;
+    diesel::delete(comments::table.filter(comments::parent_id.eq(id))).execute(conn)?;
+    diesel::delete(comments::table.find(id)).execute(conn)?;
+    if approved > 0 {
+        count_approved(conn, comment.article_id, -approved)?;
+    }
+    Ok(comment)
+}
+
+/// The order of an article's public list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Newest,
+    Oldest,
+}
+
+/// A page of an article's approved top-level comments, after the one with id `after`
+/// in `order`.
+pub fn top_level_page(
+    conn: &mut DbConnection,
+    article_id: i64,
+    order: Order,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CommentRow>, ApiError> {
+    let mut query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::status.eq(APPROVED))
+        .filter(comments::parent_id.is_null())
+        .select(CommentRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    query = match (order, after) {
+        (Order::Newest, Some(id)) => query.filter(comments::id.lt(id)),
+        (Order::Oldest, Some(id)) => query.filter(comments::id.gt(id)),
+        (_, None) => query,
+    };
+    query = match order {
+        Order::Newest => query.order(comments::id.desc()),
+        Order::Oldest => query.order(comments::id.asc()),
+    };
+    Ok(query.load(conn)?)
+}
+
+/// Replies to show, and how many replies each parent has: `(parent id, count)`.
+pub type Replies = (Vec<CommentRow>, Vec<(i64, i64)>);
+
+/// The approved replies of each of `parents`, oldest first, at most `REPLIES_SHOWN` each,
+/// and how many each has in all.
+pub fn replies(conn: &mut DbConnection, parents: &[i64]) -> Result<Replies, ApiError> {
+    if parents.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let approved = comments::table.filter(comments::status.eq(APPROVED));
+    let counts: Vec<(Option<i64>, i64)> = approved
+        .filter(comments::parent_id.eq_any(parents))
+        .group_by(comments::parent_id)
+        .select((comments::parent_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut shown = Vec::new();
+    for (parent, count) in &counts {
+        let Some(parent) = parent else { continue };
+        let limit = (*count).min(REPLIES_SHOWN);
+        shown.extend(
+            comments::table
+                .filter(comments::status.eq(APPROVED))
+                .filter(comments::parent_id.eq(parent))
+                .order(comments::id)
+                .limit(limit)
+                .select(CommentRow::as_select())
+                .load::<CommentRow>(conn)?,
+        );
+    }
+    Ok((shown, counts.into_iter().filter_map(|(parent, n)| Some((parent?, n))).collect()))
+}
+
+/// What the moderation queue may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<String>,
+    pub article_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// A page of comments for moderators, newest first, before the id `before`.
+pub fn queue(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CommentRow>, ApiError> {
+    let mut query = comments::table.select(CommentRow::as_select()).into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(comments::status.eq(status.clone()));
+    }
+    if let Some(article_id) = filter.article_id {
+        query = query.filter(comments::article_id.eq(article_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(comments::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(comments::created_at.lt(to));
+    }
+    if let Some(before) = before {
+        query = query.filter(comments::id.lt(before));
+    }
+    Ok(query.order(comments::id.desc()).limit(limit).load(conn)?)
+}
+
+/// How many comments each status holds: the moderation queue's badges.
+pub fn status_counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(comments::table.group_by(comments::status).select((comments::status, diesel::dsl::count_star())).load(conn)?)
+}

@@ -1,0 +1,250 @@
+//! Readers' comments: the moderation modes, one level of replies, escaping, the abuse
+//! checks, the moderation queue and an exact `comment_count`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp};
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/// A reader's comment, from `visitor`.
+async fn comment(app: &TestApp, article: &Value, visitor: &str, body: Value) -> Reply {
+    app.send(
+        app.client
+            .post(app.url(&format!("/api/v1/articles/{}/comments", article["id"])))
+            .header("User-Agent", BROWSER)
+            .header("X-Visitor-Id", visitor)
+            .json(&body),
+    )
+    .await
+}
+
+async fn approve(app: &TestApp, id: &Value) -> Reply {
+    app.patch(&format!("/api/v1/comments/{id}"), &json!({"status": "approved"})).await
+}
+
+async fn public_list(app: &TestApp, article: &Value) -> Value {
+    let reply = app.get(&format!("/api/v1/articles/{}/comments", article["id"])).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+#[actix_web::test]
+async fn readers_wait_for_approval_and_staff_appear_at_once() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Dân vận khéo").await;
+    let posted = comment(&app, &article, "reader-0001", json!({"author_name": "Minh", "content": "Bài hay!"})).await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    assert_eq!(posted.body["status"], "pending");
+    assert_eq!(public_list(&app, &article).await["data"], json!([]), "pending comments are not shown");
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 0);
+
+    let approved = approve(&app, &posted.body["id"]).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.body["status"], "approved");
+    let list = public_list(&app, &article).await;
+    assert_eq!(list["data"][0]["content"], "Bài hay!");
+    assert_eq!(list["data"][0]["staff"], false);
+    assert!(list["data"][0].get("author_email").is_none() && list["data"][0].get("status").is_none());
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 1);
+    let listed = app.get("/api/v1/articles?fields=id,comment_count").await.body;
+    assert_eq!(listed["data"][0]["comment_count"], 1);
+
+    let staff =
+        app.post(&format!("/api/v1/articles/{}/comments", article["id"]), &json!({"content": "Cảm ơn bạn."})).await;
+    assert_eq!(staff.status, 201, "{}", staff.body);
+    assert_eq!(staff.body["status"], "approved");
+    assert_eq!(staff.body["staff"], true);
+    assert_eq!(staff.body["author_name"], "Administrator", "staff write under their display name");
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 2);
+
+    // Withdrawn, then deleted: the count follows.
+    app.patch(&format!("/api/v1/comments/{}", staff.body["id"]), &json!({"status": "trash"})).await;
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 1);
+    assert_eq!(app.delete(&format!("/api/v1/comments/{}", posted.body["id"])).await.status, 204);
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 0);
+    let audit = app.get_as_admin("/api/v1/audit?resource_type=comment").await;
+    assert_eq!(audit.body["data"].as_array().unwrap().len(), 3, "{}", audit.body);
+}
+
+#[actix_web::test]
+async fn each_moderation_mode() {
+    for (mode, reader_status, staff_status) in
+        [("all", "pending", "pending"), ("guests", "pending", "approved"), ("none", "approved", "approved")]
+    {
+        let app = TestApp::spawn_with(|settings| {
+            settings.comments_moderation = match mode {
+                "all" => newsdesk::config::CommentModeration::All,
+                "none" => newsdesk::config::CommentModeration::None,
+                _ => newsdesk::config::CommentModeration::Guests,
+            }
+        })
+        .await;
+        let article = app.publish("Chế độ kiểm duyệt").await;
+        let reader = comment(&app, &article, "reader-0002", json!({"author_name": "Lan", "content": "Ý kiến"})).await;
+        assert_eq!(reader.body["status"], reader_status, "{mode}");
+        let staff =
+            app.post(&format!("/api/v1/articles/{}/comments", article["id"]), &json!({"content": "Trả lời"})).await;
+        assert_eq!(staff.body["status"], staff_status, "{mode}");
+        let shown = public_list(&app, &article).await["data"].as_array().unwrap().len();
+        let expected = [reader_status, staff_status].iter().filter(|s| **s == "approved").count();
+        assert_eq!(shown, expected, "{mode}");
+    }
+}
+
+#[actix_web::test]
+async fn replies_nest_one_level_under_their_top_level_comment() {
+    let app = TestApp::spawn_with(|s| s.comments_moderation = newsdesk::config::CommentModeration::None).await;
+    let article = app.publish("Có trả lời").await;
+    let other = app.publish("Bài khác").await;
+    let top = comment(&app, &article, "reader-0003", json!({"author_name": "An", "content": "Gốc"})).await.body;
+    let reply = comment(
+        &app,
+        &article,
+        "reader-0004",
+        json!({"author_name": "Bình", "content": "Trả lời 1", "parent_id": top["id"]}),
+    )
+    .await
+    .body;
+    let deeper = comment(
+        &app,
+        &article,
+        "reader-0005",
+        json!({"author_name": "Chi", "content": "Trả lời 2", "parent_id": reply["id"]}),
+    )
+    .await;
+    assert_eq!(deeper.status, 201, "{}", deeper.body);
+    assert_eq!(deeper.body["parent_id"], top["id"], "a reply to a reply attaches to the top-level comment");
+    let list = public_list(&app, &article).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list["data"][0]["reply_count"], 2);
+    let replies: Vec<&Value> = list["data"][0]["replies"].as_array().unwrap().iter().map(|r| &r["content"]).collect();
+    assert_eq!(replies, [&json!("Trả lời 1"), &json!("Trả lời 2")], "oldest first");
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 3);
+
+    let before = app.count_rows("comments");
+    let foreign = comment(
+        &app,
+        &other,
+        "reader-0006",
+        json!({"author_name": "Dũng", "content": "Lạc chỗ", "parent_id": top["id"]}),
+    )
+    .await;
+    assert_eq!(foreign.error_fields(), ["parent_id"], "{}", foreign.body);
+    assert_eq!(app.count_rows("comments"), before);
+
+    // Deleting the top-level comment takes its replies.
+    app.delete(&format!("/api/v1/comments/{}", top["id"])).await;
+    assert_eq!(app.count_rows("comments"), 0);
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 0);
+}
+
+#[actix_web::test]
+async fn markup_is_text_and_decomposed_input_is_stored_composed() {
+    let app = TestApp::spawn_with(|s| s.comments_moderation = newsdesk::config::CommentModeration::None).await;
+    let article = app.publish("An toàn").await;
+    let hostile = "<img src=x onerror=alert(1)>\nXem https://baobinhphuoc.com.vn/tin";
+    let posted =
+        comment(&app, &article, "reader-0007", json!({"author_name": "<script>alert(1)</script>", "content": hostile}))
+            .await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let shown = &public_list(&app, &article).await["data"][0];
+    assert_eq!(shown["author_name"], "<script>alert(1)</script>", "names are text; frontends escape them");
+    assert_eq!(shown["content"], hostile);
+    assert_eq!(
+        shown["content_html"],
+        "&lt;img src=x onerror=alert(1)&gt;<br>Xem <a href=\"https://baobinhphuoc.com.vn/tin\" \
+         rel=\"nofollow ugc noopener\">https://baobinhphuoc.com.vn/tin</a>"
+    );
+    let decomposed = comment(
+        &app,
+        &article,
+        "reader-0008",
+        json!({"author_name": "Nguye\u{302}\u{303}n", "content": "Đu\u{301}ng"}),
+    )
+    .await;
+    assert_eq!(decomposed.body["author_name"], "Nguy\u{1ec5}n");
+    assert_eq!(decomposed.body["content"], "\u{110}\u{fa}ng");
+}
+
+#[actix_web::test]
+async fn abuse_is_refused_or_held() {
+    let app = TestApp::spawn_with(|s| {
+        s.comments_moderation = newsdesk::config::CommentModeration::None;
+        s.comment_rate_limit = 4;
+    })
+    .await;
+    let article = app.publish("Chống spam").await;
+    let body = |content: &str| json!({"author_name": "Khách", "content": content});
+
+    let honeypot =
+        comment(&app, &article, "reader-0009", json!({"author_name": "Rô bốt", "content": "Mua ngay", "website": "x"}))
+            .await;
+    assert_eq!(honeypot.status, 201);
+    assert_eq!(honeypot.body["status"], "pending", "a robot is told what anyone is told");
+    let links = comment(&app, &article, "reader-0010", body("https://a.vn https://b.vn https://c.vn")).await;
+    assert_eq!(links.body["status"], "pending", "three links wait even without moderation");
+    let first = comment(&app, &article, "reader-0011", body("Một ý kiến")).await;
+    assert_eq!(first.body["status"], "approved");
+    let again = comment(&app, &article, "reader-0011", body("Một ý kiến")).await;
+    again.assert_problem(409);
+    let limited = comment(&app, &article, "reader-0012", body("Ý kiến thứ năm")).await;
+    limited.assert_problem(429);
+    assert!(limited.header("Retry-After").is_some());
+
+    let crawler = app
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/articles/{}/comments", article["id"])))
+                .header("User-Agent", GOOGLEBOT)
+                .json(&body("Tôi là bot")),
+        )
+        .await;
+    crawler.assert_problem(403);
+
+    let queue = app.get_as_admin("/api/v1/comments?status=spam").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.body["data"][0]["content"], "Mua ngay");
+    assert_eq!(queue.body["meta"]["counts"], json!({"approved": 1, "pending": 1, "spam": 1, "trash": 0}));
+    assert_eq!(public_list(&app, &article).await["data"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn closed_unknown_and_bad_input_change_nothing() {
+    let app = TestApp::spawn().await;
+    let closed = app.create_article(json!({"title": "Đóng", "status": "published", "allow_comments": false})).await;
+    assert_eq!(closed["allow_comments"], false);
+    let draft = app.create_article(json!({"title": "Nháp"})).await;
+    let open = app.publish("Mở").await;
+    assert_eq!(open["allow_comments"], true);
+    let body = json!({"author_name": "Khách", "content": "Xin chào"});
+    comment(&app, &closed, "reader-0013", body.clone()).await.assert_problem(409);
+    comment(&app, &draft, "reader-0013", body.clone()).await.assert_problem(404);
+    comment(&app, &json!({"id": 99_999}), "reader-0013", body.clone()).await.assert_problem(404);
+    for (bad, field) in [
+        (json!({"author_name": "", "content": "x"}), "author_name"),
+        (json!({"author_name": "A".repeat(81), "content": "x"}), "author_name"),
+        (json!({"author_name": "Khách", "content": "   "}), "content"),
+        (json!({"author_name": "Khách", "content": "x".repeat(5001)}), "content"),
+        (json!({"author_name": "Khách", "content": "x", "author_email": "không phải email"}), "author_email"),
+    ] {
+        let refused = comment(&app, &open, "reader-0014", bad).await;
+        assert_eq!(refused.error_fields(), [field], "{}", refused.body);
+    }
+    comment(&app, &open, "reader-0014", json!({"author_name": "Khách", "content": 5})).await.assert_problem(400);
+    comment(&app, &open, "reader-0014", json!({"author_name": "Khách", "content": "x", "rating": 5}))
+        .await
+        .assert_problem(400);
+    assert_eq!(app.count_rows("comments"), 0);
+
+    let editor = app.user_token("kiem.duyet", "editor").await;
+    let author = app.user_token("phong.vien", "author").await;
+    assert_eq!(app.call(Method::GET, "/api/v1/comments", Some(&editor), None).await.status, 200);
+    app.call(Method::GET, "/api/v1/comments", Some(&author), None).await.assert_problem(403);
+    let moderator = app.api_token(&["comments:moderate"]).await;
+    assert_eq!(app.call(Method::GET, "/api/v1/comments?status=pending", Some(&moderator), None).await.status, 200);
+    app.get_as_admin("/api/v1/comments?status=hidden").await.assert_problem(400);
+    app.patch("/api/v1/comments/99999", &json!({"status": "approved"})).await.assert_problem(404);
+}
