@@ -218,6 +218,11 @@ pub struct Settings {
           default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500))]
     pub comments_close_after_days: u32,
 
+    /// Distinct readers' reports after which an approved comment goes back to moderation.
+    #[arg(long, env = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS", value_name = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS",
+          default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub comments_hide_after_reports: u32,
+
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "NEWSDESK_SHUTDOWN_TIMEOUT", value_name = "NEWSDESK_SHUTDOWN_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -287,6 +292,7 @@ impl Settings {
             comment_rate_limit: 5,
             comments_max_links: 2,
             comments_close_after_days: 0,
+            comments_hide_after_reports: 5,
         }
     }
 }

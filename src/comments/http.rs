@@ -587,3 +587,235 @@ pub async fn delete_comment(
     published(&state, comment.article_id, &slug);
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// A like or a dislike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReactionKind {
+    Like,
+    Dislike,
+}
+
+impl ReactionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Like => "like",
+            Self::Dislike => "dislike",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionInput {
+    pub kind: ReactionKind,
+    /// The reader's anonymous visitor id, when not sent in the `X-Visitor-Id` header.
+    #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
+    pub visitor_id: Option<String>,
+}
+
+/// A comment's reactions after the reader's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reactions {
+    pub comment_id: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    /// The reader's reaction now; null when withdrawn.
+    pub mine: Option<ReactionKind>,
+}
+
+/// Like or dislike an approved comment (public).
+///
+/// One reaction per reader (visitor id, else client) per comment: reacting again with the
+/// other kind replaces it.
+#[utoipa::path(
+    tag = "comments",
+    params(
+        ("id" = i64, Path, description = "Comment id"),
+        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")
+    ),
+    request_body = ReactionInput,
+    responses(
+        (status = 200, description = "The comment's reactions now", body = Reactions),
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[post("/comments/{id}/reactions")]
+pub async fn react(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<i64>,
+    body: ApiJson<ReactionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.0;
+    let reader = Reader::of(&req, &state.address_secret, &state.settings.trusted_proxies, input.visitor_id.as_deref())?;
+    set_reaction(&state, id.into_inner(), reader, Some(input.kind)).await
+}
+
+/// Withdraw one's reaction to a comment (public).
+#[utoipa::path(
+    tag = "comments",
+    params(
+        ("id" = i64, Path, description = "Comment id"),
+        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")
+    ),
+    responses((status = 200, description = "The comment's reactions now", body = Reactions), BadRequest, NotFound, Unavailable)
+)]
+#[delete("/comments/{id}/reactions")]
+pub async fn withdraw_reaction(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let reader = Reader::of(&req, &state.address_secret, &state.settings.trusted_proxies, None)?;
+    set_reaction(&state, id.into_inner(), reader, None).await
+}
+
+async fn set_reaction(
+    state: &AppState,
+    id: i64,
+    reader: Reader,
+    kind: Option<ReactionKind>,
+) -> Result<HttpResponse, ApiError> {
+    let (comment, slug) = state
+        .db
+        .write(move |conn| {
+            let comment = model::react(conn, id, &reader.reader_key, kind.map(ReactionKind::as_str), now())?;
+            let slug = articles::slug_of(conn, comment.article_id)?;
+            Ok((comment, slug))
+        })
+        .await?;
+    published(state, comment.article_id, &slug);
+    Ok(HttpResponse::Ok().json(Reactions {
+        comment_id: id,
+        likes: comment.likes,
+        dislikes: comment.dislikes,
+        mine: kind,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// What is wrong with it (1 to 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+    /// The reader's anonymous visitor id, when not sent in the `X-Visitor-Id` header.
+    #[schema(min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
+    pub visitor_id: Option<String>,
+}
+
+/// Report an approved comment to the moderators (public).
+///
+/// Once per reader per comment; at `NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS` distinct
+/// readers the comment is hidden until a moderator looks at it again.
+#[utoipa::path(
+    tag = "comments",
+    params(
+        ("id" = i64, Path, description = "Comment id"),
+        ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")
+    ),
+    request_body = ReportInput,
+    responses(
+        (status = 202, description = "Received"),
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[post("/comments/{id}/reports")]
+pub async fn report(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<i64>,
+    body: ApiJson<ReportInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let input = body.0;
+    let reader = Reader::of(&req, &state.address_secret, &state.settings.trusted_proxies, input.visitor_id.as_deref())?;
+    let mut checks = Checks::new();
+    let reason = checks.required_text("reason", &input.reason, 500, Lines::Multi);
+    checks.finish()?;
+    let hide_after = i64::from(state.settings.comments_hide_after_reports);
+    let hidden = state
+        .db
+        .write(move |conn| {
+            let hidden = model::report(conn, id, &reader.reader_key, &reason, hide_after, now())?;
+            let comment = model::find(conn, id)?;
+            Ok(hidden.then_some((comment.article_id, articles::slug_of(conn, comment.article_id)?)))
+        })
+        .await?;
+    if let Some((article_id, slug)) = hidden {
+        published(&state, article_id, &slug);
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkModeration {
+    /// 1 to 100 comment ids.
+    #[schema(min_items = 1, max_items = 100)]
+    pub ids: Vec<i64>,
+    /// `pending`, `approved`, `spam` or `trash`.
+    #[schema(pattern = "^(pending|approved|spam|trash)$")]
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModeratedComments {
+    pub data: Vec<ModeratedComment>,
+}
+
+/// Moderate up to 100 comments at once, all or none (moderators).
+#[utoipa::path(
+    tag = "comments",
+    request_body = BulkModeration,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The comments as they are now", body = ModeratedComments),
+        BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unavailable
+    )
+)]
+#[post("/comments/moderate")]
+pub async fn moderate_comments(
+    state: Data<AppState>,
+    principal: Principal,
+    origin: Origin,
+    body: ApiJson<BulkModeration>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ModerateComments)?;
+    let input = body.0;
+    let mut checks = Checks::new();
+    let mut ids = input.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > 100 {
+        checks.error("ids", "must name 1 to 100 comments");
+    }
+    if !STATUSES.contains(&input.status.as_str()) {
+        checks.error("status", "must be pending, approved, spam or trash");
+    }
+    checks.finish()?;
+    let actor = Actor::new(&principal, origin);
+    let outbox = state.outbox.clone();
+    let status = input.status;
+    let changed = state
+        .db
+        .write(move |conn| {
+            let at = now();
+            let changed = model::update_all(conn, &ids, &status, at)?;
+            for (before, after) in &changed {
+                if before.status == after.status {
+                    continue;
+                }
+                Change::new("comment.moderate", "comment", after.id)
+                    .details(serde_json::json!({"status": {"from": before.status, "to": after.status}}))
+                    .record(conn, &actor, at)?;
+                let kind = if after.status == APPROVED { "comment.approved" } else { "comment.updated" };
+                announce(conn, &outbox, &actor, kind, after, at)?;
+            }
+            Ok(changed)
+        })
+        .await?;
+    state.content_changed();
+    Ok(HttpResponse::Ok().json(ModeratedComments { data: changed.iter().map(|(_, after)| after.into()).collect() }))
+}

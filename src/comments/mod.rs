@@ -13,6 +13,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(http::list_comments)
         .service(http::post_comment)
         .service(http::moderation_queue)
+        .service(http::moderate_comments)
         .service(http::moderate_comment)
+        .service(http::react)
+        .service(http::withdraw_reaction)
+        .service(http::report)
         .service(http::delete_comment);
 }

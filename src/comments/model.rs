@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{articles, comments};
+use crate::db::schema::{articles, comment_reactions, comment_reports, comments};
 use crate::error::ApiError;
 use crate::on_backend;
 
@@ -61,6 +61,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> {
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("comment"))
+}
+
+/// `find`, holding the row until the transaction ends (PostgreSQL; SQLite's one writer
+/// holds everything anyway), so that two changes of one comment cannot both count.
+fn find_locked(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> {
+    if let DbConnection::Postgres(c) = conn {
+        comments::table.find(id).select(comments::id).for_update().first::<i64>(c).optional()?;
+    }
+    find(conn, id)
 }
 
 /// The top-level comment a reply to `parent_id` attaches to, when `parent_id` is a
@@ -123,7 +132,7 @@ pub fn update(
     content: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<(CommentRow, CommentRow), ApiError> {
-    let before = find(conn, id)?;
+    let before = find_locked(conn, id)?;
     let status = status.unwrap_or(&before.status);
     diesel::update(comments::table.find(id))
         .set((
@@ -138,6 +147,97 @@ pub fn update(
     }
     let after = find(conn, id)?;
     Ok((before, after))
+}
+
+/// Moves every comment of `ids` to `status`, or none if one of them does not exist;
+/// returns them as they were and as they are.
+pub fn update_all(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    status: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<(CommentRow, CommentRow)>, ApiError> {
+    let found: i64 = comments::table.filter(comments::id.eq_any(ids)).count().get_result(conn)?;
+    if found != ids.len() as i64 {
+        return Err(ApiError::field("ids", "names a comment that does not exist"));
+    }
+    ids.iter().map(|id| update(conn, *id, Some(status), None, at)).collect()
+}
+
+/// An approved comment a visitor may react to or report.
+pub fn approved(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> {
+    Some(find_locked(conn, id)?).filter(|c| c.status == APPROVED).ok_or_else(|| ApiError::not_found("comment"))
+}
+
+/// Sets the visitor's reaction to `kind` (`None` withdraws it) and moves the comment's
+/// counts by the difference; returns the comment as it is now.
+pub fn react(
+    conn: &mut DbConnection,
+    id: i64,
+    visitor_key: &str,
+    kind: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<CommentRow, ApiError> {
+    approved(conn, id)?;
+    let mine = comment_reactions::table.find((id, visitor_key));
+    let before: Option<String> = mine.select(comment_reactions::kind).first(conn).optional()?;
+    if before.as_deref() == kind {
+        return find(conn, id);
+    }
+    match kind {
+        Some(kind) => {
+            on_backend!(conn, |c| diesel::insert_into(comment_reactions::table)
+                .values((
+                    comment_reactions::comment_id.eq(id),
+                    comment_reactions::visitor_key.eq(visitor_key),
+                    comment_reactions::kind.eq(kind),
+                    comment_reactions::created_at.eq(at),
+                ))
+                .on_conflict((comment_reactions::comment_id, comment_reactions::visitor_key))
+                .do_update()
+                .set(comment_reactions::kind.eq(kind))
+                .execute(c))?;
+        }
+        None => {
+            diesel::delete(mine).execute(conn)?;
+        }
+    }
+    let delta = |name: &str| i64::from(kind == Some(name)) - i64::from(before.as_deref() == Some(name));
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::likes.eq(comments::likes + delta("like")),
+            comments::dislikes.eq(comments::dislikes + delta("dislike")),
+        ))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// Records the visitor's report (once); at `hide_after` distinct reporters the comment
+/// goes back to `pending`. Returns whether it did now.
+pub fn report(
+    conn: &mut DbConnection,
+    id: i64,
+    visitor_key: &str,
+    reason: &str,
+    hide_after: i64,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    approved(conn, id)?;
+    let added = on_backend!(conn, |c| diesel::insert_into(comment_reports::table)
+        .values((
+            comment_reports::comment_id.eq(id),
+            comment_reports::visitor_key.eq(visitor_key),
+            comment_reports::reason.eq(reason),
+            comment_reports::created_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let reporters: i64 = comment_reports::table.filter(comment_reports::comment_id.eq(id)).count().get_result(conn)?;
+    if added == 0 || reporters < hide_after {
+        return Ok(false);
+    }
+    update(conn, id, Some(PENDING), None, at)?;
+    Ok(true)
 }
 
 /// Deletes a comment and its replies; returns the comment.

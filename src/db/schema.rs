@@ -325,5 +325,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_reactions (comment_id, visitor_key) {
+        comment_id -> BigInt,
+        visitor_key -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comment_reports (comment_id, visitor_key) {
+        comment_id -> BigInt,
+        visitor_key -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(comments, articles);

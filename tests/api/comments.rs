@@ -248,3 +248,127 @@ async fn closed_unknown_and_bad_input_change_nothing() {
     app.get_as_admin("/api/v1/comments?status=hidden").await.assert_problem(400);
     app.patch("/api/v1/comments/99999", &json!({"status": "approved"})).await.assert_problem(404);
 }
+
+async fn as_reader(app: &TestApp, method: Method, path: &str, visitor: &str, body: Option<Value>) -> Reply {
+    let mut request =
+        app.client.request(method, app.url(path)).header("User-Agent", BROWSER).header("X-Visitor-Id", visitor);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    app.send(request).await
+}
+
+#[actix_web::test]
+async fn reactions_switch_and_withdraw_and_reports_hide() {
+    let app = TestApp::spawn_with(|s| {
+        s.comments_moderation = newsdesk::config::CommentModeration::None;
+        s.comments_hide_after_reports = 2;
+    })
+    .await;
+    let article = app.publish("Phản hồi").await;
+    let posted = comment(&app, &article, "reader-0020", json!({"author_name": "Hà", "content": "Đồng ý"})).await.body;
+    let reactions = format!("/api/v1/comments/{}/reactions", posted["id"]);
+    let like = as_reader(&app, Method::POST, &reactions, "reader-0021", Some(json!({"kind": "like"}))).await;
+    assert_eq!(like.body, json!({"comment_id": posted["id"], "likes": 1, "dislikes": 0, "mine": "like"}));
+    as_reader(&app, Method::POST, &reactions, "reader-0021", Some(json!({"kind": "like"}))).await;
+    as_reader(&app, Method::POST, &reactions, "reader-0022", Some(json!({"kind": "like"}))).await;
+    let switched = as_reader(&app, Method::POST, &reactions, "reader-0021", Some(json!({"kind": "dislike"}))).await;
+    assert_eq!((switched.body["likes"].clone(), switched.body["dislikes"].clone()), (json!(1), json!(1)));
+    let withdrawn = as_reader(&app, Method::DELETE, &reactions, "reader-0021", None).await;
+    assert_eq!((withdrawn.body["likes"].clone(), withdrawn.body["dislikes"].clone()), (json!(1), json!(0)));
+    assert_eq!(public_list(&app, &article).await["data"][0]["likes"], 1);
+    as_reader(&app, Method::POST, &reactions, "reader-0021", Some(json!({"kind": "love"}))).await.assert_problem(400);
+    as_reader(&app, Method::POST, "/api/v1/comments/99999/reactions", "reader-0021", Some(json!({"kind": "like"})))
+        .await
+        .assert_problem(404);
+
+    let reports = format!("/api/v1/comments/{}/reports", posted["id"]);
+    let reason = Some(json!({"reason": "Xúc phạm"}));
+    assert_eq!(as_reader(&app, Method::POST, &reports, "reader-0023", reason.clone()).await.status, 202);
+    assert_eq!(as_reader(&app, Method::POST, &reports, "reader-0023", reason.clone()).await.status, 202);
+    assert_eq!(public_list(&app, &article).await["data"].as_array().unwrap().len(), 1, "one reporter, twice, is one");
+    as_reader(&app, Method::POST, &reports, "reader-0024", reason.clone()).await;
+    assert_eq!(public_list(&app, &article).await["data"], json!([]), "two distinct reporters hide it");
+    let held = app.get_as_admin(&format!("/api/v1/comments?status=pending&article_id={}", article["id"])).await;
+    assert_eq!(held.body["data"][0]["id"], posted["id"]);
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 0);
+    as_reader(&app, Method::POST, &reports, "reader-0025", Some(json!({"reason": " "}))).await.assert_problem(400);
+}
+
+#[actix_web::test]
+async fn bulk_moderation_is_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Hàng chờ").await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let body = json!({"author_name": "Khách", "content": format!("Ý kiến {n}")});
+        ids.push(comment(&app, &article, &format!("reader-003{n}"), body).await.body["id"].clone());
+    }
+    let refused =
+        app.post("/api/v1/comments/moderate", &json!({"ids": [ids[0], ids[1], 99_999], "status": "approved"})).await;
+    refused.assert_problem(400);
+    assert_eq!(public_list(&app, &article).await["data"], json!([]), "nothing changed");
+    let approved = app.post("/api/v1/comments/moderate", &json!({"ids": ids, "status": "approved"})).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.body["data"].as_array().unwrap().len(), 3);
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 3);
+    app.post("/api/v1/comments/moderate", &json!({"ids": [], "status": "approved"})).await.assert_problem(400);
+    app.post("/api/v1/comments/moderate", &json!({"ids": ids, "status": "gone"})).await.assert_problem(400);
+    let editor = app.user_token("bien.tap.vien", "author").await;
+    app.call(Method::POST, "/api/v1/comments/moderate", Some(&editor), Some(&json!({"ids": ids, "status": "spam"})))
+        .await
+        .assert_problem(403);
+}
+
+#[actix_web::test]
+async fn a_thousand_approvals_through_two_processes_count_exactly() {
+    let app = TestApp::spawn_with(|s| s.comment_rate_limit = 1_000_000).await;
+    let article = app.publish("Nhiều ý kiến").await;
+    let target = newsdesk::db::DatabaseTarget::parse(&app.database_url).unwrap();
+    let mut settings = newsdesk::config::Settings::for_database(target);
+    settings.comment_rate_limit = 1_000_000;
+    let other = crate::helpers::serve(&app.database_url, settings);
+    let bases = [app.address.clone(), other];
+    let send_all = |requests: Vec<reqwest::RequestBuilder>| async move {
+        let mut statuses = Vec::new();
+        let mut requests = requests;
+        while !requests.is_empty() {
+            let chunk: Vec<_> = requests.drain(..requests.len().min(32)).map(|r| r.send()).collect();
+            for reply in futures_util::future::join_all(chunk).await {
+                statuses.push(reply.map(|r| r.status().as_u16()).unwrap_or(0));
+            }
+        }
+        statuses
+    };
+    let posts = (0..1000)
+        .map(|n| {
+            app.client
+                .post(format!("{}/api/v1/articles/{}/comments", bases[n % 2], article["id"]))
+                .header("User-Agent", BROWSER)
+                .header("X-Visitor-Id", format!("reader-{n:05}"))
+                .json(&json!({"author_name": "Khách", "content": format!("Ý kiến số {n}")}))
+        })
+        .collect();
+    assert!(send_all(posts).await.iter().all(|s| *s == 201));
+    let ids: Vec<i64> = app
+        .db
+        .write_blocking(|conn| {
+            use diesel::prelude::*;
+            use newsdesk::db::schema::comments;
+            Ok(comments::table.select(comments::id).load::<i64>(conn)?)
+        })
+        .unwrap();
+    assert_eq!(ids.len(), 1000);
+    let approvals = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            app.client
+                .patch(format!("{}/api/v1/comments/{id}", bases[n % 2]))
+                .bearer_auth(&app.admin_token)
+                .json(&json!({"status": "approved"}))
+        })
+        .collect();
+    assert!(send_all(approvals).await.iter().all(|s| *s == 200));
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 1000);
+}

@@ -32,3 +32,22 @@ CREATE INDEX comments_parent_idx ON comments (parent_id, status, id);
 CREATE INDEX comments_status_idx ON comments (status, id);
 -- The same text again from the same visitor.
 CREATE INDEX comments_visitor_idx ON comments (visitor_key, created_at);
+
+-- One reaction per visitor per comment; the comment's counts move with it.
+CREATE TABLE comment_reactions (
+    comment_id INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    visitor_key TEXT NOT NULL,
+    -- like or dislike.
+    kind TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (comment_id, visitor_key)
+);
+
+-- One report per visitor per comment; enough distinct reporters hide it for review.
+CREATE TABLE comment_reports (
+    comment_id INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    visitor_key TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (comment_id, visitor_key)
+);
