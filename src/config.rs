@@ -218,6 +218,11 @@ pub struct Settings {
           default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500))]
     pub comments_close_after_days: u32,
 
+    /// A file of words and phrases, one a line, that mark a comment as spam (matched as
+    /// whole words, without diacritics).
+    #[arg(long, env = "NEWSDESK_COMMENTS_BLOCKLIST", value_name = "NEWSDESK_COMMENTS_BLOCKLIST")]
+    pub comments_blocklist: Option<std::path::PathBuf>,
+
     /// Distinct readers' reports after which an approved comment goes back to moderation.
     #[arg(long, env = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS", value_name = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -293,6 +298,7 @@ impl Settings {
             comments_max_links: 2,
             comments_close_after_days: 0,
             comments_hide_after_reports: 5,
+            comments_blocklist: None,
         }
     }
 }

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::tokens::{JwtKeys, random_secret};
 use crate::caching::{self, CacheRequest, ResponseCache};
 use crate::clock::Clock;
+use crate::comments::blocklist::Blocklist;
 use crate::config::Settings;
 use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
@@ -91,6 +92,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         flush_interval: Duration::from_millis(settings.stats_flush_interval),
     };
     let responses = Arc::new(ResponseCache::new(Duration::from_secs(1)));
+    let comment_blocklist = Arc::new(Blocklist::load(settings.comments_blocklist.as_deref())?);
     Ok(AppState {
         stats: Arc::new(Collector::new(stats_config, db.clone(), clock, responses.clone())),
         metrics: Arc::default(),
@@ -102,6 +104,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
         comment_limiter: Arc::new(RateLimiter::new(settings.comment_rate_limit, Duration::from_secs(60))),
+        comment_blocklist,
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })

@@ -222,7 +222,8 @@ pub async fn list_comments(
 /// Readers' comments wait for a moderator under `NEWSDESK_COMMENTS_MODERATION=guests`
 /// (the default) and `all`; staff signed in post under their display name. A comment
 /// with more than `NEWSDESK_COMMENTS_MAX_LINKS` links always waits. At most
-/// `NEWSDESK_COMMENT_RATE_LIMIT` comments a minute from one address (429); the same text
+/// `NEWSDESK_COMMENT_RATE_LIMIT` comments a minute from one address (429); words of
+/// `NEWSDESK_COMMENTS_BLOCKLIST` and a filled-in `website` make spam; the same text
 /// from the same visitor within 10 minutes is a 409; crawlers get 403.
 #[utoipa::path(
     tag = "comments",
@@ -284,7 +285,9 @@ pub async fn post_comment(
         CommentModeration::Guests => staff.is_none(),
         CommentModeration::None => false,
     };
-    let status = if honeypot {
+    let blocked = state.comment_blocklist.matches(&content)
+        || name.as_deref().is_some_and(|n| state.comment_blocklist.matches(n));
+    let status = if honeypot || blocked {
         SPAM
     } else if moderated || too_many_links {
         PENDING

@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod blocklist;
 pub mod http;
 pub mod model;
 pub mod text;

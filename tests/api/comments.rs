@@ -372,3 +372,24 @@ async fn a_thousand_approvals_through_two_processes_count_exactly() {
     assert!(send_all(approvals).await.iter().all(|s| *s == 200));
     assert_eq!(app.get(&format!("/api/v1/articles/{}", article["id"])).await.body["comment_count"], 1000);
 }
+
+#[actix_web::test]
+async fn blocklisted_words_make_spam_with_or_without_diacritics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blocklist.txt");
+    std::fs::write(&path, "# words the newsroom never shows\ncờ bạc\nlừa đảo\n").unwrap();
+    let app = TestApp::spawn_with(|s| {
+        s.comments_moderation = newsdesk::config::CommentModeration::None;
+        s.comments_blocklist = Some(path.clone());
+    })
+    .await;
+    let article = app.publish("Danh sách chặn").await;
+    for (n, text) in ["Chơi CỜ BẠC ở đây", "trang co bac uy tin", "Đừng tin bọn lua dao"].iter().enumerate() {
+        let posted = comment(&app, &article, &format!("reader-004{n}"), json!({"author_name": "Khách", "content": text})).await;
+        assert_eq!(posted.body["status"], "pending", "{text}");
+    }
+    let clean = comment(&app, &article, "reader-0049", json!({"author_name": "Khách", "content": "Cờ vua và bạc hà"})).await;
+    assert_eq!(clean.body["status"], "approved");
+    let spam = app.get_as_admin("/api/v1/comments?status=spam").await;
+    assert_eq!(spam.body["data"].as_array().unwrap().len(), 3);
+}
