@@ -384,11 +384,14 @@ async fn blocklisted_words_make_spam_with_or_without_diacritics() {
     })
     .await;
     let article = app.publish("Danh sách chặn").await;
-    for (n, text) in ["Chơi CỜ BẠC ở đây", "trang co bac uy tin", "Đừng tin bọn lua dao"].iter().enumerate() {
-        let posted = comment(&app, &article, &format!("reader-004{n}"), json!({"author_name": "Khách", "content": text})).await;
+    for (n, text) in ["Chơi CỜ BẠC ở đây", "trang co bac uy tin", "Đừng tin bọn lua dao"].iter().enumerate()
+    {
+        let posted =
+            comment(&app, &article, &format!("reader-004{n}"), json!({"author_name": "Khách", "content": text})).await;
         assert_eq!(posted.body["status"], "pending", "{text}");
     }
-    let clean = comment(&app, &article, "reader-0049", json!({"author_name": "Khách", "content": "Cờ vua và bạc hà"})).await;
+    let clean =
+        comment(&app, &article, "reader-0049", json!({"author_name": "Khách", "content": "Cờ vua và bạc hà"})).await;
     assert_eq!(clean.body["status"], "approved");
     let spam = app.get_as_admin("/api/v1/comments?status=spam").await;
     assert_eq!(spam.body["data"].as_array().unwrap().len(), 3);
