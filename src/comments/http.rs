@@ -462,6 +462,9 @@ pub async fn moderation_queue(
     if query.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         checks.error("status", "must be pending, approved, spam or trash");
     }
+    if query.article_id.is_some_and(|id| id < 1) {
+        checks.error("article_id", "must be an article id");
+    }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && to <= from
     {
@@ -510,7 +513,7 @@ pub struct CommentPatch {
         BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable
     )
 )]
-#[patch("/comments/{id}")]
+#[patch("/comments/{id:[0-9]+}")]
 pub async fn moderate_comment(
     state: Data<AppState>,
     principal: Principal,
@@ -565,7 +568,7 @@ pub async fn moderate_comment(
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable)
 )]
-#[delete("/comments/{id}")]
+#[delete("/comments/{id:[0-9]+}")]
 pub async fn delete_comment(
     state: Data<AppState>,
     principal: Principal,
