@@ -655,28 +655,18 @@ pub fn search_text(title: &str, summary: &str, body_html: &str) -> (String, Stri
 
 /// Whether readers may rate the article now, and its slug; `None` when the public
 /// cannot see it. One indexed look-up, for the rating path.
-/// A public article's comment settings: whether it takes comments, its slug and its
-/// publication time; `None` when readers cannot see it.
+/// A public article's comment settings: whether it takes comments, and its publication
+/// time; `None` when readers cannot see it.
 pub fn comment_target(
     conn: &mut DbConnection,
     id: i64,
     now: NaiveDateTime,
-) -> Result<Option<(bool, String, Option<NaiveDateTime>)>, ApiError> {
+) -> Result<Option<(bool, Option<NaiveDateTime>)>, ApiError> {
     Ok(visible_to(Audience::Public, now)
         .filter(articles::id.eq(id))
-        .select((articles::allow_comments, articles::slug, articles::published_at))
+        .select((articles::allow_comments, articles::published_at))
         .first(conn)
         .optional()?)
-}
-
-/// An article's slug, whatever its status.
-pub fn slug_of(conn: &mut DbConnection, id: i64) -> Result<String, ApiError> {
-    articles::table
-        .find(id)
-        .select(articles::slug)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("article"))
 }
 
 pub fn rating_target(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<Option<(bool, String)>, ApiError> {

@@ -301,10 +301,10 @@ pub async fn post_comment(
         Some(principal) => Actor::new(principal, Origin::of(&req, &state)),
         None => Actor::anonymous(Origin::of(&req, &state)),
     };
-    let (comment, slug) = state
+    let comment = state
         .db
         .write(move |conn| {
-            let (open, slug, published_at) =
+            let (open, published_at) =
                 articles::comment_target(conn, article_id, at)?.ok_or_else(|| ApiError::not_found("article"))?;
             let closed_by_age =
                 close_after > 0 && published_at.is_some_and(|p| p + Duration::days(i64::from(close_after)) <= at);
@@ -350,11 +350,11 @@ pub async fn post_comment(
             if comment.status == APPROVED {
                 announce(conn, &outbox, &actor, "comment.approved", &comment, at)?;
             }
-            Ok((comment, slug))
+            Ok(comment)
         })
         .await?;
     if comment.status == APPROVED {
-        published(&state, comment.article_id, &slug);
+        state.content_changed();
     }
     state.outbox.wake();
     Ok(HttpResponse::Created().json(PostedComment { comment: (&comment).into(), status: public_status(&comment) }))
@@ -397,13 +397,6 @@ fn announce(
     let keys = vec![format!("article-{}", comment.article_id)];
     Event::new(kind, &ModeratedComment::from(comment)).keys(keys).emit(conn, outbox, actor, at)?;
     Ok(())
-}
-
-/// An approved comment (or one withdrawn) changes the article's count and its comment
-/// lists: their cached answers go.
-fn published(state: &AppState, article_id: i64, slug: &str) {
-    state.responses.forget(&ResponseCache::article_keys(article_id, slug));
-    state.content_changed();
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -532,7 +525,7 @@ pub async fn moderate_comment(
     checks.finish()?;
     let actor = Actor::new(&principal, origin);
     let outbox = state.outbox.clone();
-    let (before, after, slug) = state
+    let (before, after) = state
         .db
         .write(move |conn| {
             let at = now();
@@ -550,12 +543,12 @@ pub async fn moderate_comment(
             } else {
                 announce(conn, &outbox, &actor, "comment.updated", &after, at)?;
             }
-            let slug = articles::slug_of(conn, after.article_id)?;
-            Ok((before, after, slug))
+            Ok((before, after))
         })
         .await?;
+    // The article's count and its comment lists changed: their cached answers go.
     if before.status == APPROVED || after.status == APPROVED {
-        published(&state, after.article_id, &slug);
+        state.content_changed();
     }
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(ModeratedComment::from(&after)))
@@ -579,18 +572,16 @@ pub async fn delete_comment(
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
     let outbox = state.outbox.clone();
-    let (comment, slug) = state
+    state
         .db
         .write(move |conn| {
             let at = now();
             let comment = model::delete(conn, id)?;
             Change::new("comment.delete", "comment", id).record(conn, &actor, at)?;
-            announce(conn, &outbox, &actor, "comment.deleted", &comment, at)?;
-            let slug = articles::slug_of(conn, comment.article_id)?;
-            Ok((comment, slug))
+            announce(conn, &outbox, &actor, "comment.deleted", &comment, at)
         })
         .await?;
-    published(&state, comment.article_id, &slug);
+    state.content_changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -683,15 +674,11 @@ async fn set_reaction(
     reader: Reader,
     kind: Option<ReactionKind>,
 ) -> Result<HttpResponse, ApiError> {
-    let (comment, slug) = state
+    let comment = state
         .db
-        .write(move |conn| {
-            let comment = model::react(conn, id, &reader.reader_key, kind.map(ReactionKind::as_str), now())?;
-            let slug = articles::slug_of(conn, comment.article_id)?;
-            Ok((comment, slug))
-        })
+        .write(move |conn| model::react(conn, id, &reader.reader_key, kind.map(ReactionKind::as_str), now()))
         .await?;
-    published(state, comment.article_id, &slug);
+    state.content_changed();
     Ok(HttpResponse::Ok().json(Reactions {
         comment_id: id,
         likes: comment.likes,
@@ -741,16 +728,10 @@ pub async fn report(
     let reason = checks.required_text("reason", &input.reason, 500, Lines::Multi);
     checks.finish()?;
     let hide_after = i64::from(state.settings.comments_hide_after_reports);
-    let hidden = state
-        .db
-        .write(move |conn| {
-            let hidden = model::report(conn, id, &reader.reader_key, &reason, hide_after, now())?;
-            let comment = model::find(conn, id)?;
-            Ok(hidden.then_some((comment.article_id, articles::slug_of(conn, comment.article_id)?)))
-        })
-        .await?;
-    if let Some((article_id, slug)) = hidden {
-        published(&state, article_id, &slug);
+    let hidden =
+        state.db.write(move |conn| model::report(conn, id, &reader.reader_key, &reason, hide_after, now())).await?;
+    if hidden {
+        state.content_changed();
     }
     Ok(HttpResponse::Accepted().finish())
 }
