@@ -295,6 +295,16 @@ impl ResponseCache {
         }
     }
 
+    /// Forgets every entry whose key starts with `prefix`.
+    pub fn forget_prefix(&self, prefix: &str) {
+        let mut entries = self.lock();
+        let before = entries.by_key.len();
+        entries.by_key.retain(|key, _| !key.starts_with(prefix));
+        if entries.by_key.len() != before {
+            entries.bytes = entries.by_key.iter().map(|(k, e)| k.len() + e.body.len()).sum();
+        }
+    }
+
     /// Keeps a finished JSON response under `key` (version 0) with the given headers of
     /// it, and returns it as it was.
     pub fn keep(&self, key: String, response: HttpResponse, kept: &[header::HeaderName]) -> HttpResponse {

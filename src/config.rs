@@ -208,6 +208,11 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub comment_rate_limit: u32,
 
+    /// Likes, dislikes and reports one client address may send per minute.
+    #[arg(long, env = "NEWSDESK_REACTION_RATE_LIMIT", value_name = "NEWSDESK_REACTION_RATE_LIMIT", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub reaction_rate_limit: u32,
+
     /// A comment with more links than this waits for a moderator, whatever the moderation mode.
     #[arg(long, env = "NEWSDESK_COMMENTS_MAX_LINKS", value_name = "NEWSDESK_COMMENTS_MAX_LINKS", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(0..=1000))]
@@ -295,6 +300,7 @@ impl Settings {
             comments_default: true,
             comments_moderation: CommentModeration::Guests,
             comment_rate_limit: 5,
+            reaction_rate_limit: 30,
             comments_max_links: 2,
             comments_close_after_days: 0,
             comments_hide_after_reports: 5,

@@ -43,28 +43,50 @@ impl Paging {
 /// default 50) and the cursor `list` gave out, checked; returns the page size and the id
 /// the page starts below.
 pub fn id_page(per_page: Option<i64>, cursor: Option<&str>, list: &str, checks: &mut Checks) -> (i64, Option<i64>) {
+    let (per_page, keys) = keyset_page(per_page, cursor, list, 1, checks);
+    (per_page, keys.map(|keys| keys[0]))
+}
+
+/// A page after the item whose sort keys (`width` of them, the last its id) the cursor
+/// `list` gave out holds: `per_page` (1 to 100, default 50) and the cursor, checked.
+pub fn keyset_page(
+    per_page: Option<i64>,
+    cursor: Option<&str>,
+    list: &str,
+    width: usize,
+    checks: &mut Checks,
+) -> (i64, Option<Vec<i64>>) {
     let per_page = per_page.unwrap_or(50);
     if !(1..=100).contains(&per_page) {
         checks.error("per_page", "must be between 1 and 100");
     }
-    let before_id = cursor.map(str::trim).filter(|c| !c.is_empty()).and_then(|text| {
-        let id = decode_id_cursor(list, text);
-        if id.is_none() {
+    let keys = cursor.map(str::trim).filter(|c| !c.is_empty()).and_then(|text| {
+        let keys = decode_keyset_cursor(list, text, width);
+        if keys.is_none() {
             checks.error("cursor", "is not a cursor this list gave out");
         }
-        id
+        keys
     });
-    (per_page, before_id)
+    (per_page, keys)
 }
 
 /// The cursor of the page after the one ending at `id`.
 pub fn id_cursor(list: &str, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{list}:{id}"))
+    keyset_cursor(list, &[id])
 }
 
-fn decode_id_cursor(list: &str, text: &str) -> Option<i64> {
+/// The cursor of the page after the one ending at the item with these sort keys.
+pub fn keyset_cursor(list: &str, keys: &[i64]) -> String {
+    let keys: Vec<String> = keys.iter().map(i64::to_string).collect();
+    URL_SAFE_NO_PAD.encode(format!("{list}:{}", keys.join(":")))
+}
+
+fn decode_keyset_cursor(list: &str, text: &str, width: usize) -> Option<Vec<i64>> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix(list)?.strip_prefix(':')?.parse().ok().filter(|id| *id > 0)
+    let text = String::from_utf8(bytes).ok()?;
+    let keys: Vec<i64> =
+        text.strip_prefix(list)?.strip_prefix(':')?.split(':').map(str::parse).collect::<Result<_, _>>().ok()?;
+    Some(keys).filter(|keys| keys.len() == width && keys.iter().all(|key| *key >= 0) && keys[width - 1] > 0)
 }
 
 /// The paging parameters of a list with no filters of its own.

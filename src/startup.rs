@@ -104,6 +104,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
         comment_limiter: Arc::new(RateLimiter::new(settings.comment_rate_limit, Duration::from_secs(60))),
+        reaction_limiter: Arc::new(RateLimiter::new(settings.reaction_rate_limit, Duration::from_secs(60))),
         comment_blocklist,
         settings: Arc::new(settings),
         address_secret: address_secret.into(),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub rating_limiter: Arc<RateLimiter>,
     /// Comments per client address per minute.
     pub comment_limiter: Arc<RateLimiter>,
+    /// Likes, dislikes and reports per client address.
+    pub reaction_limiter: Arc<RateLimiter>,
     /// `NEWSDESK_COMMENTS_BLOCKLIST`, read at start-up.
     pub comment_blocklist: Arc<crate::comments::blocklist::Blocklist>,
     /// The hit buffer and its flusher.

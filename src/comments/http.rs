@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, APPROVED, CommentRow, NewComment, Order, PENDING, QueueFilter, SPAM, STATUSES};
+use super::model::{self, APPROVED, After, CommentRow, NewComment, Order, PENDING, QueueFilter, SPAM, STATUSES};
 use super::text;
 use crate::articles::model as articles;
 use crate::audit::{Actor, Change, Origin};
@@ -22,7 +22,7 @@ use crate::error::responses::{
     UnsupportedMediaType,
 };
 use crate::extract::{ApiJson, ApiQuery};
-use crate::pagination::{ListMeta, ListResponse, id_cursor, id_page};
+use crate::pagination::{ListMeta, ListResponse, id_cursor, id_page, keyset_cursor, keyset_page};
 use crate::state::AppState;
 use crate::validation::{Checks, Lines};
 use crate::webhooks::Event;
@@ -143,12 +143,14 @@ pub struct CommentInput {
 pub enum CommentSort {
     Newest,
     Oldest,
+    /// Most liked first, then newest.
+    Top,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CommentListQuery {
-    /// `newest` (default) or `oldest` first.
+    /// `newest` (default), `oldest` or `top` (most liked) first.
     pub sort: Option<CommentSort>,
     /// Top-level comments per page, 1 to 100 (default 50).
     #[param(minimum = 1, maximum = 100)]
@@ -179,20 +181,26 @@ pub async fn list_comments(
 ) -> Result<HttpResponse, ApiError> {
     let article_id = id.into_inner();
     let query = query.into_inner();
-    let list = format!("comments-{article_id}");
+    let order = match query.sort.unwrap_or(CommentSort::Newest) {
+        CommentSort::Newest => Order::Newest,
+        CommentSort::Oldest => Order::Oldest,
+        CommentSort::Top => Order::Top,
+    };
+    let list = match order {
+        Order::Top => format!("comments-top-{article_id}"),
+        Order::Newest | Order::Oldest => format!("comments-{article_id}"),
+    };
+    let width = if order == Order::Top { 2 } else { 1 };
     let mut checks = Checks::new();
-    let (per_page, after) = id_page(query.per_page, query.cursor.as_deref(), &list, &mut checks);
+    let (per_page, keys) = keyset_page(query.per_page, query.cursor.as_deref(), &list, width, &mut checks);
     checks.finish()?;
-    let key = format!("comments:{}", req.uri());
+    let after = keys.map(|keys| After { likes: if order == Order::Top { keys[0] } else { 0 }, id: keys[width - 1] });
+    let key = format!("{}{}", comment_list_keys(article_id), req.query_string());
     if !caching::wants_fresh(&req)
         && let Some(entry) = state.responses.get(&key, 0)
     {
         return Ok(ResponseCache::respond(entry));
     }
-    let order = match query.sort.unwrap_or(CommentSort::Newest) {
-        CommentSort::Newest => Order::Newest,
-        CommentSort::Oldest => Order::Oldest,
-    };
     let at = now();
     let (threads, replies, counts) = state
         .db
@@ -204,7 +212,10 @@ pub async fn list_comments(
             Ok((threads, replies, counts))
         })
         .await?;
-    let next_cursor = (threads.len() as i64 == per_page).then(|| id_cursor(&list, threads.last().map_or(0, |c| c.id)));
+    let next_cursor = threads.last().filter(|_| threads.len() as i64 == per_page).map(|last| match order {
+        Order::Top => keyset_cursor(&list, &[last.likes, last.id]),
+        Order::Newest | Order::Oldest => id_cursor(&list, last.id),
+    });
     let data: Vec<CommentThread> = threads
         .iter()
         .map(|thread| CommentThread {
@@ -361,6 +372,11 @@ pub async fn post_comment(
 }
 
 /// What the writer is told: a comment taken as spam is said to wait, like any other.
+/// What the response cache keys of an article's comment lists start with.
+fn comment_list_keys(article_id: i64) -> String {
+    format!("comments:{article_id}?")
+}
+
 fn public_status(comment: &CommentRow) -> String {
     if comment.status == SPAM { PENDING.to_owned() } else { comment.status.clone() }
 }
@@ -408,6 +424,10 @@ pub struct QueueQuery {
     /// Only comments of this article.
     #[param(minimum = 1)]
     pub article_id: Option<i64>,
+    /// Words each found in the author's name, email or the text; diacritics and case
+    /// do not matter (at most 200 characters).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
     /// Only comments written at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Only comments written before this time (RFC 3339).
@@ -458,6 +478,9 @@ pub async fn moderation_queue(
     if query.article_id.is_some_and(|id| id < 1) {
         checks.error("article_id", "must be an article id");
     }
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        checks.error("q", "must be at most 200 characters");
+    }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && to <= from
     {
@@ -466,6 +489,7 @@ pub async fn moderation_queue(
     checks.finish()?;
     let filter = QueueFilter {
         status: query.status,
+        q: query.q,
         article_id: query.article_id,
         from: query.from.map(|t| t.naive_utc().trunc_subsecs(6)),
         to: query.to.map(|t| t.naive_utc().trunc_subsecs(6)),
@@ -634,7 +658,7 @@ pub struct Reactions {
     request_body = ReactionInput,
     responses(
         (status = 200, description = "The comment's reactions now", body = Reactions),
-        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Unavailable
     )
 )]
 #[post("/comments/{id}/reactions")]
@@ -656,7 +680,10 @@ pub async fn react(
         ("id" = i64, Path, description = "Comment id"),
         ("X-Visitor-Id" = Option<String>, Header, description = "The reader's anonymous visitor id", min_length = 8, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")
     ),
-    responses((status = 200, description = "The comment's reactions now", body = Reactions), BadRequest, NotFound, Unavailable)
+    responses(
+        (status = 200, description = "The comment's reactions now", body = Reactions),
+        BadRequest, NotFound, TooManyRequests, Unavailable
+    )
 )]
 #[delete("/comments/{id}/reactions")]
 pub async fn withdraw_reaction(
@@ -674,17 +701,26 @@ async fn set_reaction(
     reader: Reader,
     kind: Option<ReactionKind>,
 ) -> Result<HttpResponse, ApiError> {
+    limit_reactions(state, &reader)?;
     let comment = state
         .db
         .write(move |conn| model::react(conn, id, &reader.reader_key, kind.map(ReactionKind::as_str), now()))
         .await?;
-    state.content_changed();
+    state.responses.forget_prefix(&comment_list_keys(comment.article_id));
     Ok(HttpResponse::Ok().json(Reactions {
         comment_id: id,
         likes: comment.likes,
         dislikes: comment.dislikes,
         mine: kind,
     }))
+}
+
+/// Counts a like, dislike or report against the reader's address.
+fn limit_reactions(state: &AppState, reader: &Reader) -> Result<(), ApiError> {
+    state.reaction_limiter.check(&reader.address_key).map_err(|retry_after_seconds| ApiError::TooManyRequests {
+        detail: "Too many reactions from this address; try again later.".into(),
+        retry_after_seconds,
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -711,7 +747,7 @@ pub struct ReportInput {
     request_body = ReportInput,
     responses(
         (status = 202, description = "Received"),
-        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Unavailable
     )
 )]
 #[post("/comments/{id}/reports")]
@@ -727,6 +763,7 @@ pub async fn report(
     let mut checks = Checks::new();
     let reason = checks.required_text("reason", &input.reason, 500, Lines::Multi);
     checks.finish()?;
+    limit_reactions(&state, &reader)?;
     let hide_after = i64::from(state.settings.comments_hide_after_reports);
     let hidden =
         state.db.write(move |conn| model::report(conn, id, &reader.reader_key, &reason, hide_after, now())).await?;

@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{articles, comment_reactions, comment_reports, comments};
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::search::fold;
 
 pub const PENDING: &str = "pending";
 pub const APPROVED: &str = "approved";
@@ -106,9 +107,15 @@ pub fn repeated(
     .get_result(conn)?)
 }
 
+/// What the moderation queue's `q` is matched against.
+fn searchable(author_name: &str, author_email: Option<&str>, content: &str) -> String {
+    fold(&format!("{author_name} {} {content}", author_email.unwrap_or("")))
+}
+
 pub fn insert(conn: &mut DbConnection, comment: &NewComment) -> Result<CommentRow, ApiError> {
+    let folded = searchable(&comment.author_name, comment.author_email.as_deref(), &comment.content);
     let id = on_backend!(conn, |c| diesel::insert_into(comments::table)
-        .values(comment)
+        .values((comment, comments::folded.eq(&folded)))
         .returning(comments::id)
         .get_result::<i64>(c))?;
     if comment.status == APPROVED {
@@ -134,10 +141,12 @@ pub fn update(
 ) -> Result<(CommentRow, CommentRow), ApiError> {
     let before = find_locked(conn, id)?;
     let status = status.unwrap_or(&before.status);
+    let content = content.unwrap_or(&before.content);
     diesel::update(comments::table.find(id))
         .set((
             comments::status.eq(status),
-            comments::content.eq(content.unwrap_or(&before.content)),
+            comments::content.eq(content),
+            comments::folded.eq(searchable(&before.author_name, before.author_email.as_deref(), content)),
             comments::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -261,15 +270,24 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<CommentRow, ApiError> 
 pub enum Order {
     Newest,
     Oldest,
+    /// Most liked first, then newest.
+    Top,
 }
 
-/// A page of an article's approved top-level comments, after the one with id `after`
-/// in `order`.
+/// Where the previous page of a list ended: the last comment's id, and its likes when
+/// the list is in `Order::Top`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After {
+    pub likes: i64,
+    pub id: i64,
+}
+
+/// A page of an article's approved top-level comments, after `after` in `order`.
 pub fn top_level_page(
     conn: &mut DbConnection,
     article_id: i64,
     order: Order,
-    after: Option<i64>,
+    after: Option<After>,
     limit: i64,
 ) -> Result<Vec<CommentRow>, ApiError> {
     let mut query = comments::table
@@ -280,13 +298,16 @@ pub fn top_level_page(
         .limit(limit)
         .into_boxed();
     query = match (order, after) {
-        (Order::Newest, Some(id)) => query.filter(comments::id.lt(id)),
-        (Order::Oldest, Some(id)) => query.filter(comments::id.gt(id)),
+        (Order::Newest, Some(after)) => query.filter(comments::id.lt(after.id)),
+        (Order::Oldest, Some(after)) => query.filter(comments::id.gt(after.id)),
+        (Order::Top, Some(after)) => query
+            .filter(comments::likes.lt(after.likes).or(comments::likes.eq(after.likes).and(comments::id.lt(after.id)))),
         (_, None) => query,
     };
     query = match order {
         Order::Newest => query.order(comments::id.desc()),
         Order::Oldest => query.order(comments::id.asc()),
+        Order::Top => query.order((comments::likes.desc(), comments::id.desc())),
     };
     Ok(query.load(conn)?)
 }
@@ -327,6 +348,8 @@ pub fn replies(conn: &mut DbConnection, parents: &[i64]) -> Result<Replies, ApiE
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     pub status: Option<String>,
+    /// Words each found in the author's name, email or the text, without diacritics.
+    pub q: Option<String>,
     pub article_id: Option<i64>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
@@ -345,6 +368,9 @@ pub fn queue(
     }
     if let Some(article_id) = filter.article_id {
         query = query.filter(comments::article_id.eq(article_id));
+    }
+    for word in filter.q.as_deref().map(crate::search::terms).unwrap_or_default() {
+        query = query.filter(comments::folded.like(format!("%{word}%")));
     }
     if let Some(from) = filter.from {
         query = query.filter(comments::created_at.ge(from));

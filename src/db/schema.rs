@@ -322,6 +322,7 @@ diesel::table! {
         address_key -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        folded -> Text,
     }
 }
 

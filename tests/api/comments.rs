@@ -396,3 +396,100 @@ async fn blocklisted_words_make_spam_with_or_without_diacritics() {
     let spam = app.get_as_admin("/api/v1/comments?status=spam").await;
     assert_eq!(spam.body["data"].as_array().unwrap().len(), 3);
 }
+
+#[actix_web::test]
+async fn top_puts_the_most_liked_first_and_pages_by_likes_then_id() {
+    let app = TestApp::spawn_with(|s| s.comments_moderation = newsdesk::config::CommentModeration::None).await;
+    let article = app.publish("Bình chọn").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let body = json!({"author_name": "Độc giả", "content": format!("Ý kiến số {n}")});
+        ids.push(comment(&app, &article, &format!("reader-006{n}"), body).await.body["id"].clone());
+    }
+    let top = format!("/api/v1/articles/{}/comments?sort=top&per_page=2", article["id"]);
+    let first = app.get(&top).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let likes = [(1, 2), (2, 1), (3, 2)];
+    for (index, count) in likes {
+        for voter in 0..count {
+            let path = format!("/api/v1/comments/{}/reactions", ids[index]);
+            let liked =
+                as_reader(&app, Method::POST, &path, &format!("voter-{index}-{voter}"), Some(json!({"kind": "like"})))
+                    .await;
+            assert_eq!(liked.status, 200, "{}", liked.body);
+        }
+    }
+    let mut order = Vec::new();
+    let mut path = top.clone();
+    loop {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        order.extend(page.body["data"].as_array().unwrap().iter().map(|c| (c["id"].clone(), c["likes"].clone())));
+        match page.body["meta"]["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{top}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let expected: Vec<(Value, Value)> =
+        [(3, 2), (1, 2), (2, 1), (4, 0), (0, 0)].iter().map(|(i, n)| (ids[*i].clone(), json!(n))).collect();
+    assert_eq!(order, expected, "a like shows at once: the cached first page was forgotten");
+
+    let newest = app.get(&format!("/api/v1/articles/{}/comments?per_page=2", article["id"])).await;
+    let newest_cursor = newest.body["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    app.get(&format!("{top}&cursor={newest_cursor}")).await.assert_problem(400);
+    app.get(&format!("/api/v1/articles/{}/comments?sort=best", article["id"])).await.assert_problem(400);
+}
+
+#[actix_web::test]
+async fn the_queue_finds_comments_by_words_without_diacritics() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Tìm bình luận").await;
+    let lan =
+        json!({"author_name": "Trần Thị Lan", "author_email": "lan.tran@example.vn", "content": "Đường sá lầy lội"});
+    let lan = comment(&app, &article, "reader-0070", lan).await.body["id"].clone();
+    let hung = json!({"author_name": "Hùng", "content": "Đường mới đẹp quá"});
+    let hung = comment(&app, &article, "reader-0071", hung).await.body["id"].clone();
+    let found = |q: &str| {
+        let url = reqwest::Url::parse_with_params("http://localhost/api/v1/comments", [("q", q)]).unwrap();
+        let path = format!("/api/v1/comments?{}", url.query().unwrap());
+        let app = &app;
+        async move {
+            let reply = app.get_as_admin(&path).await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.body["data"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("duong").await, vec![hung.clone(), lan.clone()]);
+    assert_eq!(found("ĐƯỜNG lầy").await, vec![lan.clone()], "every word must be found");
+    assert_eq!(found("lan.tran@example").await, vec![lan.clone()], "by email");
+    assert_eq!(found("tran thi").await, vec![lan.clone()], "by name");
+    assert!(found("khong co").await.is_empty());
+    let edited = app.patch(&format!("/api/v1/comments/{hung}"), &json!({"content": "Cầu mới đẹp quá"})).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(found("duong").await, vec![lan.clone()], "a moderator's correction is searched as corrected");
+    app.get_as_admin(&format!("/api/v1/comments?q={}", "a".repeat(201))).await.assert_problem(400);
+}
+
+#[actix_web::test]
+async fn reactions_and_reports_from_one_address_are_limited() {
+    let app = TestApp::spawn_with(|s| {
+        s.comments_moderation = newsdesk::config::CommentModeration::None;
+        s.reaction_rate_limit = 3;
+    })
+    .await;
+    let article = app.publish("Giới hạn").await;
+    let posted = comment(&app, &article, "reader-0080", json!({"author_name": "An", "content": "Xin chào"})).await.body;
+    let reactions = format!("/api/v1/comments/{}/reactions", posted["id"]);
+    for visitor in ["reader-0081", "reader-0082"] {
+        let liked = as_reader(&app, Method::POST, &reactions, visitor, Some(json!({"kind": "like"}))).await;
+        assert_eq!(liked.status, 200, "{}", liked.body);
+    }
+    let reports = format!("/api/v1/comments/{}/reports", posted["id"]);
+    let reason = Some(json!({"reason": "Quảng cáo"}));
+    assert_eq!(as_reader(&app, Method::POST, &reports, "reader-0083", reason.clone()).await.status, 202);
+    let refused = as_reader(&app, Method::POST, &reactions, "reader-0084", Some(json!({"kind": "like"}))).await;
+    refused.assert_problem(429);
+    assert!(refused.header("Retry-After").is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
+    as_reader(&app, Method::POST, &reports, "reader-0085", reason).await.assert_problem(429);
+    assert_eq!(public_list(&app, &article).await["data"][0]["likes"], 2, "the refused like changed nothing");
+}

@@ -1,0 +1,2 @@
+DROP INDEX comments_top_idx;
+ALTER TABLE comments DROP COLUMN folded;
