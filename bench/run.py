@@ -185,14 +185,18 @@ def wrk_split(urls, script, args, seconds, connections):
     }
 
 
-def article_rows_sqlite(path, limit):
+ARTICLE_ROWS = "SELECT id, slug FROM articles ORDER BY random() LIMIT {limit}"
+# Articles with comments (one in ten of the synthetic ones), for the comment list.
+COMMENTED_ROWS = "SELECT DISTINCT article_id, '' FROM comments LIMIT {limit}"
+
+
+def rows_sqlite(path, query, limit):
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT id, slug FROM articles ORDER BY random() LIMIT ?", (limit,)).fetchall()
+        return db.execute(query.format(limit=int(limit))).fetchall()
 
 
-def article_rows_postgres(url, limit):
-    out = subprocess.run(["psql", "-At", "-F", "\t", url, "-c",
-                          f"SELECT id, slug FROM articles ORDER BY random() LIMIT {limit}"],
+def rows_postgres(url, query, limit):
+    out = subprocess.run(["psql", "-At", "-F", "\t", url, "-c", query.format(limit=int(limit))],
                          capture_output=True, text=True, check=True).stdout
     return [(int(line.split("\t")[0]), line.split("\t")[1]) for line in out.splitlines() if line]
 
@@ -213,8 +217,9 @@ def write_paths(workdir, name, paths):
     return path
 
 
-def scenarios(base, workdir, rows, article_count):
+def scenarios(base, workdir, rows, commented, article_count):
     slugs = write_paths(workdir, "slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
+    comment_lists = write_paths(workdir, "comments.txt", [f"/api/v1/articles/{id}/comments" for id, _ in commented])
     ids = write_paths(workdir, "ids.txt", [f"/api/v1/articles/{id}" for id, _ in rows])
     lists = "/api/v1/articles?per_page=20&fields=id,slug,title,summary,cover_image,published_at"
     return [
@@ -234,6 +239,7 @@ def scenarios(base, workdir, rows, article_count):
                       ["/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dan+van+kheo",
                        "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dong+xoai",
                        "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=nong+thon+moi"])]),
+        ("GET comment list (top-level page with replies)", base + "/", "random_path.lua", [comment_lists]),
         ("GET stats summary", base + "/api/v1/stats/summary", "random_path.lua",
          [write_paths(workdir, "summary.txt", ["/api/v1/stats/summary"])]),
         ("POST stats hits (10% bots)", base + "/", "hits.lua", []),
@@ -299,7 +305,8 @@ def main():
     Server([binary], newsdesk_env(sqlite_path, 18080), 18080).stop()
     server = Server([binary], newsdesk_env(sqlite_path, 18080), 18080)
     # Random articles across the whole data set: few repeat within the response cache's second.
-    rows = article_rows_sqlite(sqlite_path, articles)
+    rows = rows_sqlite(sqlite_path, ARTICLE_ROWS, articles)
+    commented = rows_sqlite(sqlite_path, COMMENTED_ROWS, articles)
     with urllib.request.urlopen(f"{server.base}/api/v1/articles/{rows[0][0]}") as reply:
         document = reply.read()
     document_path = os.path.join(workdir, "article.json")
@@ -312,7 +319,7 @@ def main():
     log(f"baseline: {baseline_result['rps']:,.0f} req/s")
 
     results = []
-    for name, url, script, args in scenarios(server.base, workdir, rows, articles):
+    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles):
         result = measure([server], lambda duration: wrk(url, script, args, duration, connections), seconds, smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
@@ -333,9 +340,10 @@ def main():
             pg_seed = seed(binary, pg_url, articles, 3000)
             Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()
             servers = [Server([binary], newsdesk_env(pg_url, port), port) for port in (18082, 18083)]
-            pg_rows = article_rows_postgres(pg_url, articles)
+            pg_rows = rows_postgres(pg_url, ARTICLE_ROWS, articles)
+            pg_commented = rows_postgres(pg_url, COMMENTED_ROWS, articles)
             pg_results = []
-            for name, _, script, args in scenarios("", workdir, pg_rows, articles):
+            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles):
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
@@ -368,7 +376,7 @@ def main():
                 log(f"seeding {count} articles for the scaling table")
                 seed(binary, path, count, body)
             server = Server([binary], newsdesk_env(path, 18084), 18084)
-            sample = article_rows_sqlite(path, 200_000)
+            sample = rows_sqlite(path, ARTICLE_ROWS, 200_000)
             slugs = write_paths(workdir, f"scale_slugs_{count}.txt", [f"/api/v1/articles/by-slug/{s}" for _, s in sample])
             first = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor="
             deep = "/api/v1/articles?per_page=20&fields=id,slug,title&count=false&cursor=" + deep_cursor(server.base, int(count * 0.9))

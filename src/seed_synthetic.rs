@@ -1,12 +1,15 @@
 //! Synthetic bulk content for benchmarks: articles with Vietnamese-like text, sources,
-//! categories, tags and a year of statistics, written in large batches.
+//! categories, tags, readers' comments on one article in ten, and a year of statistics,
+//! written in large batches.
 
 use std::time::Instant;
 
 use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
-use crate::db::schema::{article_tags, articles, categories, sources, stats_breakdowns, stats_counters, tags};
+use crate::db::schema::{
+    article_tags, articles, categories, comments, sources, stats_breakdowns, stats_counters, tags,
+};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -143,6 +146,42 @@ struct NewArticle {
     search_body: String,
     /// Published in the past: announced already.
     live: bool,
+    comment_count: i64,
+}
+
+/// A reader's approved comment on a synthetic article.
+struct SeedComment {
+    content: String,
+    folded: String,
+    likes: i64,
+    /// The top-level comment of the same article it replies to, by position.
+    reply_to: Option<usize>,
+    minutes_after: i64,
+}
+
+impl Random {
+    /// One article in ten has 5 to 40 comments, a quarter of them replies.
+    fn comments(&mut self) -> Vec<SeedComment> {
+        if self.below(10) != 0 {
+            return Vec::new();
+        }
+        let count = 5 + self.below(36) as usize;
+        let mut made: Vec<SeedComment> = Vec::with_capacity(count);
+        for n in 0..count {
+            let words = 5 + self.below(30) as usize;
+            let (content, folded) = self.words(words);
+            let reply_to = (n > 0 && self.below(4) == 0).then(|| self.below(n as u64) as usize);
+            let reply_to = reply_to.map(|i| made[i].reply_to.unwrap_or(i));
+            made.push(SeedComment {
+                content,
+                folded,
+                likes: self.below(50) as i64,
+                reply_to,
+                minutes_after: 5 + self.below(3 * 24 * 60) as i64,
+            });
+        }
+        made
+    }
 }
 
 const BATCH: usize = 500;
@@ -172,7 +211,7 @@ pub fn synthetic(
     let offset: i64 = db.write_blocking(|conn| Ok(articles::table.count().get_result(conn)?))?;
     let mut written = 0;
     while written < count {
-        let batch: Vec<NewArticle> = (written..(written + BATCH).min(count))
+        let mut batch: Vec<NewArticle> = (written..(written + BATCH).min(count))
             .map(|i| {
                 let n = offset + i as i64;
                 let title_words = 8 + random.below(7) as usize;
@@ -212,9 +251,14 @@ pub fn synthetic(
                     search_title,
                     search_body,
                     live: published <= now,
+                    comment_count: 0,
                 }
             })
             .collect();
+        let threads: Vec<Vec<SeedComment>> = batch.iter().map(|_| random.comments()).collect();
+        for (article, thread) in batch.iter_mut().zip(&threads) {
+            article.comment_count = thread.len() as i64;
+        }
         let picks: Vec<[u64; 3]> = batch.iter().map(|_| [random.next(), random.next(), random.next()]).collect();
         db.write_blocking(|conn| {
             let ids: Vec<i64> = on_backend!(conn, |c| diesel::insert_into(articles::table)
@@ -231,13 +275,67 @@ pub fn synthetic(
             let rows: Vec<_> =
                 links.iter().map(|(a, t)| (article_tags::article_id.eq(a), article_tags::tag_id.eq(t))).collect();
             on_backend!(conn, |c| diesel::insert_into(article_tags::table).values(&rows).execute(c))?;
-            Ok(())
+            insert_comments(conn, &ids, &batch, &threads)
         })?;
         written += batch.len();
     }
     db.write_blocking(|conn| statistics(conn, stats_days, now, &mut random))?;
     db.analyze_fully()?;
     Ok(SyntheticReport { articles: written, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// The comments of a batch of articles: the top-level ones, then the replies to them.
+fn insert_comments(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    batch: &[NewArticle],
+    threads: &[Vec<SeedComment>],
+) -> Result<(), ApiError> {
+    // By article, in the order written (ids grow with it; RETURNING's order is not promised).
+    let mut top_level_ids: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for replies in [false, true] {
+        let mut rows = Vec::new();
+        for (position, thread) in threads.iter().enumerate() {
+            let published = batch[position].published_at.unwrap_or(batch[position].created_at);
+            for (n, comment) in thread.iter().enumerate() {
+                if comment.reply_to.is_some() != replies {
+                    continue;
+                }
+                let at = published + Duration::minutes(comment.minutes_after);
+                let parent = comment.reply_to.map(|i| {
+                    let before = thread[..i].iter().filter(|c| c.reply_to.is_none()).count();
+                    top_level_ids[&ids[position]][before]
+                });
+                rows.push((
+                    comments::article_id.eq(ids[position]),
+                    comments::parent_id.eq(parent),
+                    comments::author_name.eq(format!("Bạn đọc {}", (position + n) % 97)),
+                    comments::content.eq(&comment.content),
+                    comments::status.eq(crate::comments::model::APPROVED),
+                    comments::likes.eq(comment.likes),
+                    comments::visitor_key.eq(format!("seed-{}-{n}", ids[position])),
+                    comments::address_key.eq(format!("seed-{}", n % 13)),
+                    comments::created_at.eq(at),
+                    comments::updated_at.eq(at),
+                    comments::folded.eq(&comment.folded),
+                ));
+            }
+        }
+        let mut inserted: Vec<(i64, i64)> = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(1000) {
+            inserted.extend(on_backend!(conn, |c| diesel::insert_into(comments::table)
+                .values(chunk)
+                .returning((comments::id, comments::article_id))
+                .get_results::<(i64, i64)>(c))?);
+        }
+        inserted.sort_unstable();
+        if !replies {
+            for (id, article_id) in inserted {
+                top_level_ids.entry(article_id).or_default().push(id);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// 50 sources, 30 categories (6 sections of 4 sub-sections each) and 500 tags, made

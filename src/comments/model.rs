@@ -327,16 +327,28 @@ pub fn replies(conn: &mut DbConnection, parents: &[i64]) -> Result<Replies, ApiE
         .group_by(comments::parent_id)
         .select((comments::parent_id, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut shown = Vec::new();
-    for (parent, count) in &counts {
+    // Every reply of the parents that have few, in one query; the first few of each of
+    // the others, one query each.
+    let (few, many): (Vec<_>, Vec<_>) = counts.iter().partition(|(_, count)| *count <= REPLIES_SHOWN);
+    let few: Vec<i64> = few.into_iter().filter_map(|(parent, _)| parent).collect();
+    let mut shown: Vec<CommentRow> = if few.is_empty() {
+        Vec::new()
+    } else {
+        comments::table
+            .filter(comments::status.eq(APPROVED))
+            .filter(comments::parent_id.eq_any(&few))
+            .order(comments::id)
+            .select(CommentRow::as_select())
+            .load(conn)?
+    };
+    for (parent, _) in many {
         let Some(parent) = parent else { continue };
-        let limit = (*count).min(REPLIES_SHOWN);
         shown.extend(
             comments::table
                 .filter(comments::status.eq(APPROVED))
                 .filter(comments::parent_id.eq(parent))
                 .order(comments::id)
-                .limit(limit)
+                .limit(REPLIES_SHOWN)
                 .select(CommentRow::as_select())
                 .load::<CommentRow>(conn)?,
         );

@@ -493,3 +493,30 @@ async fn reactions_and_reports_from_one_address_are_limited() {
     as_reader(&app, Method::POST, &reports, "reader-0085", reason).await.assert_problem(429);
     assert_eq!(public_list(&app, &article).await["data"][0]["likes"], 2, "the refused like changed nothing");
 }
+
+#[actix_web::test]
+async fn a_long_thread_shows_its_first_fifty_replies_beside_short_ones() {
+    let app = TestApp::spawn_with(|s| {
+        s.comments_moderation = newsdesk::config::CommentModeration::None;
+        s.comment_rate_limit = 1_000;
+    })
+    .await;
+    let article = app.publish("Sôi nổi").await;
+    let long = comment(&app, &article, "reader-0090", json!({"author_name": "An", "content": "Dài"})).await.body;
+    let short = comment(&app, &article, "reader-0091", json!({"author_name": "Bảo", "content": "Ngắn"})).await.body;
+    for n in 0..52 {
+        let body = json!({"author_name": "Khách", "content": format!("Trả lời {n}"), "parent_id": long["id"]});
+        assert_eq!(comment(&app, &article, &format!("replier-{n:04}"), body).await.status, 201);
+    }
+    let body = json!({"author_name": "Khách", "content": "Một câu", "parent_id": short["id"]});
+    comment(&app, &article, "replier-short", body).await;
+    let list = public_list(&app, &article).await;
+    let threads = list["data"].as_array().unwrap();
+    let (newest, oldest) = (&threads[0], &threads[1]);
+    assert_eq!((newest["id"].clone(), newest["reply_count"].clone()), (short["id"].clone(), json!(1)));
+    assert_eq!(newest["replies"][0]["content"], "Một câu");
+    assert_eq!((oldest["id"].clone(), oldest["reply_count"].clone()), (long["id"].clone(), json!(52)));
+    let shown: Vec<&Value> = oldest["replies"].as_array().unwrap().iter().map(|r| &r["content"]).collect();
+    assert_eq!(shown.len(), 50);
+    assert_eq!((shown[0], shown[49]), (&json!("Trả lời 0"), &json!("Trả lời 49")), "the first fifty, oldest first");
+}
