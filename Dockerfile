@@ -27,6 +27,7 @@ USER newsdesk
 WORKDIR /var/lib/newsdesk
 ENV NEWSDESK_BIND=0.0.0.0:8080 \
     DATABASE_URL=/var/lib/newsdesk/newsdesk.db \
+    NEWSDESK_MEDIA_STORE=/var/lib/newsdesk/media \
     RUST_LOG=info
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1

@@ -228,6 +228,31 @@ pub struct Settings {
     #[arg(long, env = "NEWSDESK_COMMENTS_BLOCKLIST", value_name = "NEWSDESK_COMMENTS_BLOCKLIST")]
     pub comments_blocklist: Option<std::path::PathBuf>,
 
+    /// Where media files are kept: a directory (created) or `s3://bucket/prefix`, with the
+    /// usual `AWS_*` variables (`AWS_ENDPOINT`, `AWS_REGION`, keys, `AWS_ALLOW_HTTP`).
+    #[arg(long, env = "NEWSDESK_MEDIA_STORE", value_name = "NEWSDESK_MEDIA_STORE", default_value = "./media")]
+    pub media_store: String,
+
+    /// Where file URLs point instead of newsdesk's `/media/...` (a bucket's or CDN's base URL).
+    #[arg(long, env = "NEWSDESK_MEDIA_PUBLIC_URL", value_name = "NEWSDESK_MEDIA_PUBLIC_URL",
+          value_parser = parse_base_url)]
+    pub media_public_url: Option<String>,
+
+    /// The largest upload, in bytes.
+    #[arg(long, env = "NEWSDESK_MEDIA_MAX_BYTES", value_name = "NEWSDESK_MEDIA_MAX_BYTES",
+          default_value_t = 20 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
+    pub media_max_bytes: u64,
+
+    /// The most pixels an uploaded image may have (read from its header, before decoding).
+    #[arg(long, env = "NEWSDESK_MEDIA_MAX_PIXELS", value_name = "NEWSDESK_MEDIA_MAX_PIXELS",
+          default_value_t = 40_000_000, value_parser = clap::value_parser!(u64).range(1..=268_435_456))]
+    pub media_max_pixels: u64,
+
+    /// The widths of the responsive variants, comma-separated (never wider than the original).
+    #[arg(long, env = "NEWSDESK_MEDIA_WIDTHS", value_name = "NEWSDESK_MEDIA_WIDTHS", value_delimiter = ',',
+          default_value = "320,640,960,1280,1920", value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub media_widths: Vec<u32>,
+
     /// Distinct readers' reports after which an approved comment goes back to moderation.
     #[arg(long, env = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS", value_name = "NEWSDESK_COMMENTS_HIDE_AFTER_REPORTS",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -305,6 +330,11 @@ impl Settings {
             comments_close_after_days: 0,
             comments_hide_after_reports: 5,
             comments_blocklist: None,
+            media_store: "./media".into(),
+            media_public_url: None,
+            media_max_bytes: 20 * 1024 * 1024,
+            media_max_pixels: 40_000_000,
+            media_widths: vec![320, 640, 960, 1280, 1920],
         }
     }
 }
@@ -318,6 +348,16 @@ fn parse_origin(value: &str) -> Result<String, String> {
     let url = url::Url::parse(value).map_err(|e| format!("`{value}` is not an origin: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
         return Err(format!("`{value}` is not an origin like https://example.vn"));
+    }
+    Ok(value.to_owned())
+}
+
+/// `https://cdn.example.vn/newsdesk`: an absolute http(s) URL, kept without a trailing slash.
+fn parse_base_url(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let url = url::Url::parse(value).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("`{value}` is not an http(s) URL"));
     }
     Ok(value.to_owned())
 }

@@ -78,10 +78,19 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The one byte range asked for lies outside a file of `length` bytes.
+    #[error("The range is outside the file's {length} bytes.")]
+    RangeNotSatisfiable { length: u64 },
+    /// Understood, but not usable: a corrupt, truncated or oversized image.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after_seconds: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// Saturated for now: try again after `retry_after_seconds`.
+    #[error("{detail}")]
+    Busy { detail: String, retry_after_seconds: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -124,7 +133,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "urn:newsdesk:problem:payload-too-large",
             Self::UnsupportedMediaType(_) => "urn:newsdesk:problem:unsupported-media-type",
             Self::TooManyRequests { .. } => "urn:newsdesk:problem:too-many-requests",
-            Self::Unavailable(_) => "urn:newsdesk:problem:unavailable",
+            Self::Unavailable(_) | Self::Busy { .. } => "urn:newsdesk:problem:unavailable",
+            Self::Unprocessable(_) => "urn:newsdesk:problem:unprocessable",
+            Self::RangeNotSatisfiable { .. } => "urn:newsdesk:problem:range-not-satisfiable",
             Self::Internal(_) => "urn:newsdesk:problem:internal",
         }
     }
@@ -171,7 +182,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,12 +203,17 @@ impl ResponseError for ApiError {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
             }
-            Self::TooManyRequests { retry_after_seconds, .. } => {
+            Self::TooManyRequests { retry_after_seconds, .. } | Self::Busy { retry_after_seconds, .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
             }
             Self::MethodNotAllowed { allow, .. } => {
                 if let Ok(value) = HeaderValue::from_str(allow) {
                     headers.insert(header::ALLOW, value);
+                }
+            }
+            Self::RangeNotSatisfiable { length } => {
+                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                    headers.insert(header::CONTENT_RANGE, value);
                 }
             }
             Self::PreconditionFailed { etag, .. } => {

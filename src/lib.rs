@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod html;
 pub mod logging;
 pub mod maintenance;
+pub mod media;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

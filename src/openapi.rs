@@ -26,6 +26,7 @@ use crate::error::Problem;
         (name = "feeds", description = "RSS 2.0 and Atom feeds"),
         (name = "ratings", description = "Readers' ratings and their moderation"),
         (name = "comments", description = "Readers' comments and their moderation"),
+        (name = "media", description = "The media library: uploads, descriptions and the image files"),
         (name = "stats", description = "Visit statistics: hits, online now, counters, series, breakdowns"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),

@@ -25,6 +25,8 @@ use crate::config::Settings;
 use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config};
+use crate::media::jobs::ImageJobs;
+use crate::media::store::MediaStore;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
@@ -32,7 +34,8 @@ use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
 use crate::webhooks::{self, Outbox};
 use crate::{
-    api_tokens, articles, audit, auth, categories, comments, feeds, openapi, ops, ratings, sources, stats, tags, users,
+    api_tokens, articles, audit, auth, categories, comments, feeds, media, openapi, ops, ratings, sources, stats, tags,
+    users,
 };
 use crate::{maintenance, middleware, request_id};
 
@@ -106,6 +109,8 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         comment_limiter: Arc::new(RateLimiter::new(settings.comment_rate_limit, Duration::from_secs(60))),
         reaction_limiter: Arc::new(RateLimiter::new(settings.reaction_rate_limit, Duration::from_secs(60))),
         comment_blocklist,
+        media_store: Arc::new(MediaStore::open(&settings.media_store)?),
+        image_jobs: Arc::new(ImageJobs::for_this_machine()),
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })
@@ -118,6 +123,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     stats::routes(cfg);
     ratings::routes(cfg);
     comments::routes(cfg);
+    media::routes(cfg);
     sources::routes(cfg);
     categories::routes(cfg);
     tags::routes(cfg);
@@ -145,6 +151,7 @@ fn app_with_spec() -> (
         .into_utoipa_app()
         .openapi(openapi::base())
         .service(scope::scope("/api/v1").configure(api_routes))
+        .configure(media::file_routes)
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)

@@ -39,6 +39,10 @@ pub struct AppState {
     pub responses: Arc<ResponseCache>,
     /// Where changes' events go, and the bell of this process's delivery workers.
     pub outbox: Arc<Outbox>,
+    /// Where media files are kept.
+    pub media_store: Arc<crate::media::store::MediaStore>,
+    /// Decoding and resizing, bounded.
+    pub image_jobs: Arc<crate::media::jobs::ImageJobs>,
 }
 
 impl AppState {

@@ -70,10 +70,13 @@ pub enum Scope {
     /// Approve, edit and remove readers' comments.
     #[serde(rename = "comments:moderate")]
     CommentsModerate,
+    /// Upload and describe images in the media library.
+    #[serde(rename = "media:write")]
+    MediaWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Self::ContentRead,
         Self::ContentWrite,
         Self::RatingsModerate,
@@ -82,6 +85,7 @@ impl Scope {
         Self::AuditRead,
         Self::WebhooksManage,
         Self::CommentsModerate,
+        Self::MediaWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl Scope {
             Self::AuditRead => "audit:read",
             Self::WebhooksManage => "webhooks:manage",
             Self::CommentsModerate => "comments:moderate",
+            Self::MediaWrite => "media:write",
         }
     }
 
@@ -119,6 +124,8 @@ pub enum Permission {
     ReadAudit,
     ManageWebhooks,
     ModerateComments,
+    /// Upload images and edit the library (authors: their own uploads only).
+    WriteMedia,
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +142,7 @@ impl Principal {
             Self::User { role: Role::Editor, .. } => {
                 !matches!(permission, WriteStats | ManageUsers | ManageApiTokens | ReadAudit | ManageWebhooks)
             }
-            Self::User { role: Role::Author, .. } => matches!(permission, ReadDrafts | WriteArticles),
+            Self::User { role: Role::Author, .. } => matches!(permission, ReadDrafts | WriteArticles | WriteMedia),
             Self::ApiToken { scopes, .. } => scopes.iter().any(|scope| match scope {
                 Scope::ContentRead => permission == ReadDrafts,
                 Scope::ContentWrite => {
@@ -147,6 +154,7 @@ impl Principal {
                 Scope::AuditRead => permission == ReadAudit,
                 Scope::WebhooksManage => permission == ManageWebhooks,
                 Scope::CommentsModerate => permission == ModerateComments,
+                Scope::MediaWrite => permission == WriteMedia,
             }),
         }
     }

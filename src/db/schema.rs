@@ -66,6 +66,7 @@ diesel::table! {
         live -> Bool,
         allow_comments -> Bool,
         comment_count -> BigInt,
+        cover_media_id -> Nullable<BigInt>,
     }
 }
 
@@ -346,3 +347,27 @@ diesel::table! {
 
 diesel::joinable!(comments -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(comments, articles);
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        filename -> Text,
+        mime_type -> Text,
+        bytes -> BigInt,
+        width -> BigInt,
+        height -> BigInt,
+        sha256 -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        focal_x -> Double,
+        focal_y -> Double,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        folded -> Text,
+    }
+}
+
+diesel::joinable!(articles -> media (cover_media_id));
+diesel::allow_tables_to_appear_in_same_query!(articles, media);

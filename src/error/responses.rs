@@ -60,6 +60,28 @@ pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
 #[response(status = 415, content_type = "application/problem+json")]
 pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
 
+/// The file is not an image newsdesk accepts.
+#[derive(IntoResponses)]
+#[response(status = 415, content_type = "application/problem+json")]
+pub struct UnsupportedImageType(#[allow(dead_code)] Problem);
+
+/// The body was understood but cannot be used: a corrupt, truncated or oversized image.
+#[derive(IntoResponses)]
+#[response(status = 422, content_type = "application/problem+json")]
+pub struct Unprocessable(#[allow(dead_code)] Problem);
+
+/// The byte range lies outside the file.
+#[derive(IntoResponses)]
+#[response(status = 416, content_type = "application/problem+json",
+           headers(("Content-Range" = String, description = "`bytes */{length}`")))]
+pub struct RangeNotSatisfiable(#[allow(dead_code)] Problem);
+
+/// The image workers are busy (see `Retry-After`), or the database is unreachable.
+#[derive(IntoResponses)]
+#[response(status = 503, content_type = "application/problem+json",
+           headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))]
+pub struct Busy(#[allow(dead_code)] Problem);
+
 /// The database is unreachable or saturated; retry later.
 #[derive(IntoResponses)]
 #[response(status = 503, content_type = "application/problem+json")]

@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Every event an endpoint can subscribe to (besides `*` and `{resource}.*`).
-pub const EVENT_TYPES: [&str; 24] = [
+pub const EVENT_TYPES: [&str; 27] = [
     "article.created",
     "article.updated",
     "article.published",
@@ -58,6 +58,9 @@ pub const EVENT_TYPES: [&str; 24] = [
     "comment.approved",
     "comment.updated",
     "comment.deleted",
+    "media.created",
+    "media.updated",
+    "media.deleted",
     "ping",
 ];
 

@@ -30,6 +30,8 @@ pub struct TestApp {
     /// The app's clock: tests move it instead of sleeping.
     pub clock: Clock,
     pub stats: Arc<Collector>,
+    /// The media store's directory (unless the test chose another store).
+    pub media_dir: tempfile::TempDir,
     _database: TestDatabase,
 }
 
@@ -39,6 +41,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as it came.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -167,6 +171,8 @@ impl TestApp {
         settings.admin_password = Some(ADMIN_PASSWORD.into());
         // Tests flush statistics themselves, when they choose.
         settings.stats_flush_interval = 3_600_000;
+        let media_dir = tempfile::tempdir().expect("a media directory");
+        settings.media_store = media_dir.path().to_string_lossy().into_owned();
         configure(&mut settings);
         let (address, stats) = serve_with_clock(&database_url, settings, clock.clone());
         let db = Db::connect(&target, 2).expect("open the database");
@@ -178,6 +184,7 @@ impl TestApp {
             admin_token: String::new(),
             clock,
             stats,
+            media_dir,
             _database: database,
         };
         app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
@@ -203,7 +210,7 @@ impl TestApp {
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, headers, body }
+        Reply { status, headers, body, bytes: bytes.to_vec() }
     }
 
     /// Any request, with an optional bearer token and JSON body.

@@ -12,6 +12,7 @@ mod errors;
 mod helpers;
 mod layout;
 mod lists;
+mod media;
 mod openapi;
 mod ops;
 mod ratings;

@@ -1,0 +1,122 @@
+//! Where media files live: a directory, or an S3-compatible bucket that several processes
+//! share, both through `object_store`. Files are named by the content's SHA-256, so a
+//! name never changes meaning: `{sha256}/original.jpg`, `{sha256}/640.webp`, ...
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use futures_util::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use crate::error::ApiError;
+
+pub struct MediaStore {
+    store: Arc<dyn ObjectStore>,
+    /// What `describe` says, for the start-up log.
+    location: String,
+    /// The files being made now, so that concurrent first requests make each once.
+    making: std::sync::Mutex<HashMap<Path, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+fn failed(e: object_store::Error) -> ApiError {
+    ApiError::Unavailable(format!("The media store did not answer: {e}"))
+}
+
+impl MediaStore {
+    /// Opens `location`: `s3://bucket/prefix` (with the `AWS_*` environment) or a
+    /// directory, created when missing.
+    pub fn open(location: &str) -> Result<Self, String> {
+        let store: Arc<dyn ObjectStore> = match location.strip_prefix("s3://") {
+            Some(rest) => {
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                if bucket.is_empty() {
+                    return Err(format!("`{location}` names no bucket"));
+                }
+                let bucket = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .build()
+                    .map_err(|e| format!("cannot use `{location}`: {e}"))?;
+                match prefix.trim_matches('/') {
+                    "" => Arc::new(bucket),
+                    prefix => Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix)),
+                }
+            }
+            None => {
+                std::fs::create_dir_all(location).map_err(|e| format!("cannot create `{location}`: {e}"))?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(location)
+                        .map_err(|e| format!("cannot use `{location}`: {e}"))?,
+                )
+            }
+        };
+        Ok(Self { store, location: location.to_owned(), making: Default::default() })
+    }
+
+    pub fn describe(&self) -> &str {
+        &self.location
+    }
+
+    pub fn key(sha256: &str, name: &str) -> Path {
+        Path::from(format!("{sha256}/{name}"))
+    }
+
+    pub async fn put(&self, key: &Path, bytes: Bytes) -> Result<(), ApiError> {
+        self.store.put(key, PutPayload::from_bytes(bytes)).await.map_err(failed)?;
+        Ok(())
+    }
+
+    /// The file's bytes, or `None` when there is no such file.
+    pub async fn get(&self, key: &Path) -> Result<Option<Bytes>, ApiError> {
+        match self.store.get(key).await {
+            Ok(found) => Ok(Some(found.bytes().await.map_err(failed)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// The file at `key`, made by `make` and stored when it is not there yet. Concurrent
+    /// callers for one key wait for the first one's file instead of making it again.
+    pub async fn get_or_make(
+        &self,
+        key: &Path,
+        make: impl Future<Output = Result<Bytes, ApiError>>,
+    ) -> Result<Bytes, ApiError> {
+        if let Some(found) = self.get(key).await? {
+            return Ok(found);
+        }
+        let turn = self.making.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default().clone();
+        let made = {
+            let _held = turn.lock().await;
+            match self.get(key).await? {
+                Some(found) => Ok(found),
+                None => match make.await {
+                    Ok(bytes) => self.put(key, bytes.clone()).await.map(|()| bytes),
+                    Err(e) => Err(e),
+                },
+            }
+        };
+        let mut making = self.making.lock().unwrap_or_else(|p| p.into_inner());
+        // Ours and the map's: nobody else is waiting for this key.
+        if Arc::strong_count(&turn) <= 2 {
+            making.remove(key);
+        }
+        made
+    }
+
+    /// Removes every file of one content hash.
+    pub async fn delete_all(&self, sha256: &str) -> Result<(), ApiError> {
+        let prefix = Path::from(sha256);
+        let keys: Vec<Path> =
+            self.store.list(Some(&prefix)).map_ok(|meta| meta.location).try_collect().await.map_err(failed)?;
+        for key in keys {
+            match self.store.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Ok(())
+    }
+}
