@@ -269,6 +269,15 @@ pub struct Settings {
 pub struct SiteUrls {
     pub base: String,
     pub article_path: String,
+    pub media: MediaUrls,
+}
+
+/// Where media files are linked: newsdesk's `/media` or `NEWSDESK_MEDIA_PUBLIC_URL`, and
+/// the widths offered.
+#[derive(Debug, Clone)]
+pub struct MediaUrls {
+    pub base: String,
+    pub widths: Vec<u32>,
 }
 
 impl SiteUrls {
@@ -279,7 +288,14 @@ impl SiteUrls {
 
 impl Settings {
     pub fn site(&self) -> SiteUrls {
-        SiteUrls { base: self.site_url.clone(), article_path: self.article_path.clone() }
+        SiteUrls {
+            base: self.site_url.clone(),
+            article_path: self.article_path.clone(),
+            media: MediaUrls {
+                base: self.media_public_url.clone().unwrap_or_else(|| "/media".to_owned()),
+                widths: self.media_widths.clone(),
+            },
+        }
     }
 
     /// Defaults for everything but the database; used by tests and tools.

@@ -166,7 +166,8 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
                 summary: demo.summary.into(),
                 body_html: demo.body_html.into(),
                 cover_image: demo.cover.map(|(url, alt, caption)| CoverImage {
-                    url: url.into(),
+                    url: Some(url.into()),
+                    media_id: None,
                     alt: Some(alt.into()),
                     caption: Some(caption.into()),
                     credit: Some("Trung tâm Truyền thông tỉnh".into()),

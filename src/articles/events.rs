@@ -35,7 +35,7 @@ impl ArticleChange<'_> {
             return Ok(());
         };
         let keys = cache_keys(self.before, self.after);
-        let object = ArticleResponse::new(article.clone(), at).with_url(&state.site);
+        let object = ArticleResponse::new(article.clone(), at, &state.site);
         let mut event = Event::new(self.kind, &object).keys(keys.clone());
         if self.kind == "article.updated" {
             event = event.changed(self.changed);

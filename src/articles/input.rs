@@ -154,10 +154,12 @@ impl ArticlePatch {
     }
 }
 
+/// The cover as the editor wrote it: a media item's own texts are not copied in.
 pub fn stored_cover(article: &Article) -> Option<CoverImage> {
     let row = &article.row;
-    row.cover_url.as_ref().map(|url| CoverImage {
-        url: url.clone(),
+    (row.cover_url.is_some() || row.cover_media_id.is_some()).then(|| CoverImage {
+        url: row.cover_url.clone(),
+        media_id: row.cover_media_id,
         alt: row.cover_alt.clone(),
         caption: row.cover_caption.clone(),
         credit: row.cover_credit.clone(),
@@ -188,9 +190,15 @@ impl ArticleInput {
         let summary = checks.text("summary", &self.summary, MAX_SUMMARY, Lines::Multi);
         let body_html = html::sanitize(&checks.text("body_html", &self.body_html, usize::MAX, Lines::Multi));
         let cover = self.cover_image.as_ref();
-        let cover_url = cover.and_then(|c| checks.optional_image_url("cover_image.url", Some(&c.url)));
-        if cover.is_some() && cover_url.is_none() && !checks.has_error("cover_image.url") {
-            checks.error("cover_image.url", "must not be empty");
+        let cover_url = cover.and_then(|c| checks.optional_image_url("cover_image.url", c.url.as_deref()));
+        let cover_media_id = cover.and_then(|c| c.media_id);
+        match (cover, &cover_url, cover_media_id) {
+            (Some(_), Some(_), Some(_)) => checks.error("cover_image", "must have a url or a media_id, not both"),
+            (Some(_), None, None) if !checks.has_error("cover_image.url") => {
+                checks.error("cover_image", "must have a url or a media_id")
+            }
+            (_, _, Some(id)) if id <= 0 => checks.error("cover_image.media_id", "must be a positive id"),
+            _ => {}
         }
         if self.status == Status::Trashed {
             checks.error("status", "cannot be set: DELETE moves an article to the trash");
@@ -221,6 +229,7 @@ impl ArticleInput {
             summary,
             body_html,
             cover_url,
+            cover_media_id,
             cover_alt: cover
                 .and_then(|c| checks.optional_text("cover_image.alt", c.alt.as_deref(), MAX_ALT, Lines::Single)),
             cover_caption: cover.and_then(|c| {

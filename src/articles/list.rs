@@ -242,7 +242,7 @@ pub async fn article_list(
         .into_iter()
         .map(|article| {
             let snippet = terms.as_ref().and_then(|terms| search_snippet(&article, terms));
-            let mut response = ArticleResponse::new(article, at).with_url(site);
+            let mut response = ArticleResponse::new(article, at, site);
             response.snippet = snippet;
             sparse(response, fields.as_deref())
         })

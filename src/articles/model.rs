@@ -14,18 +14,25 @@ use crate::categories::model::{self as categories, CategorySummary};
 use crate::db::schema::{articles, categories as category_rows, sources as source_rows};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
+use crate::media::model::{self as media, MediaRow};
 use crate::on_backend;
 use crate::slug;
 use crate::sources::model::{self as sources, Source};
 use crate::tags::model::{self as tags, Tag, TagName};
 
-/// The lead image with its caption and photo credit.
+/// The lead image with its caption and photo credit: a URL, or an item of the media
+/// library whose alt text, caption and credit are the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoverImage {
-    /// An absolute http(s) URL or a site path such as `/uploads/2020/09/anh.jpg`.
+    /// An absolute http(s) URL or a site path such as `/uploads/2020/09/anh.jpg`; or
+    /// `media_id` instead.
     #[schema(example = "https://example.vn/uploads/2020/09/trung-tam-dieu-hanh.jpg")]
-    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A media library item (`/api/v1/media`); or `url` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<i64>,
     pub alt: Option<String>,
     pub caption: Option<String>,
     /// Who took the photo ("Nguồn ảnh").
@@ -112,6 +119,8 @@ pub struct ArticleRow {
     pub allow_comments: bool,
     /// Approved comments, replies included.
     pub comment_count: i64,
+    /// The media library item the cover shows, when it is not a plain URL.
+    pub cover_media_id: Option<i64>,
 }
 
 impl ArticleRow {
@@ -154,6 +163,7 @@ pub struct ArticleFields {
     pub cover_alt: Option<String>,
     pub cover_caption: Option<String>,
     pub cover_credit: Option<String>,
+    pub cover_media_id: Option<i64>,
     pub author: Option<String>,
     pub source_id: Option<i64>,
     pub source_url: Option<String>,
@@ -196,6 +206,8 @@ pub struct Article {
     pub source: Option<Source>,
     pub category: Option<CategorySummary>,
     pub tags: Vec<Tag>,
+    /// The cover's media library item, when the cover is one.
+    pub cover_media: Option<MediaRow>,
 }
 
 /// Who is reading: the public sees only released articles inside their window.
@@ -298,10 +310,15 @@ fn find_one(
     };
     let (row, source, category) = found?.ok_or_else(|| ApiError::not_found("article"))?;
     let tags = tags::of_article(conn, row.id)?;
-    Ok(Article { row, source, category, tags })
+    let cover_media = match row.cover_media_id {
+        Some(id) => media::by_ids(conn, &[id])?.remove(&id),
+        None => None,
+    };
+    Ok(Article { row, source, category, tags, cover_media })
 }
 
-/// Loads the sources, categories and tags of `rows`: three queries, whatever the count.
+/// Loads the sources, categories, tags and cover media of `rows`: four queries at most,
+/// whatever the count.
 pub(super) fn embed(conn: &mut DbConnection, rows: Vec<ArticleRow>) -> Result<Vec<Article>, ApiError> {
     let source_ids: Vec<i64> = rows.iter().filter_map(|r| r.source_id).collect();
     let category_ids: Vec<i64> = rows.iter().filter_map(|r| r.category_id).collect();
@@ -309,12 +326,15 @@ pub(super) fn embed(conn: &mut DbConnection, rows: Vec<ArticleRow>) -> Result<Ve
     let sources = sources::by_ids(conn, &source_ids)?;
     let categories = categories::by_ids(conn, &category_ids)?;
     let mut tags = tags::for_articles(conn, &article_ids)?;
+    let media_ids: Vec<i64> = rows.iter().filter_map(|r| r.cover_media_id).collect();
+    let covers = media::by_ids(conn, &media_ids)?;
     Ok(rows
         .into_iter()
         .map(|row| Article {
             source: row.source_id.and_then(|id| sources.get(&id).cloned()),
             category: row.category_id.and_then(|id| categories.get(&id).cloned()),
             tags: tags.remove(&row.id).unwrap_or_default(),
+            cover_media: row.cover_media_id.and_then(|id| covers.get(&id).cloned()),
             row,
         })
         .collect())
@@ -517,6 +537,11 @@ fn check_references(conn: &mut DbConnection, fields: &ArticleFields) -> Result<(
         && !categories::exists(conn, id)?
     {
         errors.push(FieldError::new("category_id", format!("there is no category {id}")));
+    }
+    if let Some(id) = fields.cover_media_id
+        && !media::exists(conn, id)?
+    {
+        errors.push(FieldError::new("cover_image.media_id", format!("there is no media item {id}")));
     }
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }

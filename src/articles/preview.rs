@@ -157,9 +157,11 @@ pub async fn preview_read(state: &AppState, token: &str, key: PreviewKey) -> Res
             }
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(ArticleResponse::new(article, at).with_url(&state.site)))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-store")).json(ArticleResponse::new(
+        article,
+        at,
+        &state.site,
+    )))
 }
 
 /// The article with its write fields as `snapshot` has them.
@@ -170,7 +172,8 @@ fn at_revision(conn: &mut DbConnection, mut article: Article, snapshot: &Snapsho
     row.summary = snapshot.summary.clone();
     row.body_html = snapshot.body_html.clone();
     let cover = snapshot.cover_image.as_ref();
-    row.cover_url = cover.map(|c| c.url.clone());
+    row.cover_url = cover.and_then(|c| c.url.clone());
+    row.cover_media_id = cover.and_then(|c| c.media_id);
     row.cover_alt = cover.and_then(|c| c.alt.clone());
     row.cover_caption = cover.and_then(|c| c.caption.clone());
     row.cover_credit = cover.and_then(|c| c.credit.clone());
@@ -186,6 +189,8 @@ fn at_revision(conn: &mut DbConnection, mut article: Article, snapshot: &Snapsho
     article.source = sources::model::by_ids(conn, &source_ids)?.into_values().next();
     let category_ids: Vec<i64> = snapshot.category_id.into_iter().collect();
     article.category = crate::categories::model::by_ids(conn, &category_ids)?.into_values().next();
+    let media_ids: Vec<i64> = article.row.cover_media_id.into_iter().collect();
+    article.cover_media = crate::media::model::by_ids(conn, &media_ids)?.into_values().next();
     let slugs: Vec<String> = snapshot.tags.iter().map(|name| slug::slugify(name)).collect();
     let known = tags::model::by_slugs(conn, &slugs)?;
     article.tags = slugs.iter().filter_map(|slug| known.get(slug).cloned()).collect();

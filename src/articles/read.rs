@@ -81,7 +81,7 @@ pub async fn related_articles(
         })
         .await?;
     let site = &state.site;
-    let data: Vec<ArticleResponse> = related.into_iter().map(|a| ArticleResponse::new(a, at).with_url(site)).collect();
+    let data: Vec<ArticleResponse> = related.into_iter().map(|a| ArticleResponse::new(a, at, site)).collect();
     Ok(HttpResponse::Ok().json(data))
 }
 
@@ -128,7 +128,7 @@ fn article_response(article: Article, at: NaiveDateTime, state: &AppState) -> Ht
     HttpResponse::Ok()
         .insert_header((header::LAST_MODIFIED, modified))
         .insert_header((caching::SURROGATE_KEY, keys))
-        .json(ArticleResponse::new(article, at).with_url(&state.site))
+        .json(ArticleResponse::new(article, at, &state.site))
 }
 
 /// A public article read, answered from the response cache when it is fresh there.
@@ -266,7 +266,7 @@ pub async fn top_articles(state: Data<AppState>, query: ApiQuery<TopQuery>) -> R
         .await?;
     let top: Vec<TopArticle> = ranked
         .into_iter()
-        .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at).with_url(&state.site) })
+        .map(|(views, article)| TopArticle { views, article: ArticleResponse::new(article, at, &state.site) })
         .collect();
     Ok(HttpResponse::Ok().json(top))
 }

@@ -7,8 +7,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::input::stored_cover;
-use super::model::{Article, CoverImage, Status};
+use super::model::{Article, ArticleRow, Status};
+use crate::config::SiteUrls;
+use crate::media::model::MediaRow;
+use crate::media::urls::{FileUrls, Focal, Variant};
 use crate::state::AppState;
 
 /// The source an article cites, embedded.
@@ -33,6 +35,65 @@ pub struct TagEmbed {
     pub id: i64,
     pub name: String,
     pub slug: String,
+}
+
+/// The lead image as readers get it. A media library cover adds its size, focal point
+/// and the variants for `srcset`; its `url` is then the 1280 px variant (or the widest
+/// there is) in the original's format.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverImageResponse {
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    /// Who took the photo ("Nguồn ảnh").
+    pub credit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focal: Option<Focal>,
+    /// Every width in WebP and in the original's format, narrowest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<Variant>>,
+}
+
+/// The width a cover's `url` shows, when the image is at least that wide.
+const COVER_WIDTH: u32 = 1280;
+
+impl CoverImageResponse {
+    fn new(row: &ArticleRow, media: Option<MediaRow>, site: &SiteUrls) -> Option<Self> {
+        let (alt, caption, credit) = (row.cover_alt.clone(), row.cover_caption.clone(), row.cover_credit.clone());
+        if let Some(item) = media {
+            let variants = FileUrls::new(&site.media).variants(&item, None);
+            let mut fallback = variants.iter().filter(|v| !v.mime_type.ends_with("webp"));
+            let chosen = fallback.clone().find(|v| v.width == COVER_WIDTH).or_else(|| fallback.next_back());
+            return Some(Self {
+                url: chosen.map(|v| v.url.clone()).unwrap_or_default(),
+                alt: alt.or(item.alt),
+                caption: caption.or(item.caption),
+                credit: credit.or(item.credit),
+                media_id: Some(item.id),
+                width: Some(item.width),
+                height: Some(item.height),
+                focal: Some(Focal { x: item.focal_x, y: item.focal_y }),
+                variants: Some(variants),
+            });
+        }
+        row.cover_url.clone().map(|url| Self {
+            url,
+            alt,
+            caption,
+            credit,
+            media_id: None,
+            width: None,
+            height: None,
+            focal: None,
+            variants: None,
+        })
+    }
 }
 
 /// Readers' ratings in short: "Tổng số điểm ... trong ... đánh giá".
@@ -65,7 +126,7 @@ pub struct ArticleResponse {
     pub summary: String,
     /// Sanitized HTML, safe to render.
     pub body_html: String,
-    pub cover_image: Option<CoverImage>,
+    pub cover_image: Option<CoverImageResponse>,
     pub author: Option<String>,
     pub source_id: Option<i64>,
     pub source: Option<SourceEmbed>,
@@ -101,9 +162,10 @@ pub struct ArticleResponse {
 }
 
 impl ArticleResponse {
-    pub fn new(article: Article, now: NaiveDateTime) -> Self {
-        let cover_image = stored_cover(&article);
-        let Article { row, source, category, tags } = article;
+    pub fn new(article: Article, now: NaiveDateTime, site: &SiteUrls) -> Self {
+        let Article { row, source, category, tags, cover_media } = article;
+        let cover_image = CoverImageResponse::new(&row, cover_media, site);
+        let url = site.article_url(&row.slug);
         Self {
             status: row.effective_status(now),
             id: row.id,
@@ -131,15 +193,9 @@ impl ArticleResponse {
             created_by: row.created_by,
             revision: row.revision,
             trashed_at: row.trashed_at.map(|t| t.and_utc()),
-            url: String::new(),
+            url,
             snippet: None,
         }
-    }
-
-    /// Sets `url` from the site's address and article path template.
-    pub fn with_url(mut self, site: &crate::config::SiteUrls) -> Self {
-        self.url = site.article_url(&self.slug);
-        self
     }
 }
 
@@ -163,5 +219,5 @@ pub fn staff_response(
     response
         .insert_header((header::ETAG, revision_etag(&article)))
         .insert_header((header::LAST_MODIFIED, last_modified(article.row.updated_at)))
-        .json(ArticleResponse::new(article, at).with_url(&state.site))
+        .json(ArticleResponse::new(article, at, &state.site))
 }

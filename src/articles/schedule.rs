@@ -53,7 +53,7 @@ pub async fn announce_due(state: &AppState) -> Result<usize, ApiError> {
                 model::set_live(conn, *id, live)?;
                 let kind = if live { "article.published" } else { "article.unpublished" };
                 let keys = cache_keys(Some(&article), Some(&article));
-                let object = ArticleResponse::new(article, at).with_url(&shared.site);
+                let object = ArticleResponse::new(article, at, &shared.site);
                 Event::new(kind, &object).keys(keys).emit(conn, &shared.outbox, &actor, at)?;
             }
             Ok(due.len())

@@ -4,15 +4,15 @@
 use actix_web::http::header::{self, ContentDisposition};
 use actix_web::web::{Bytes, Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, delete, get, head, patch, post};
-use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, MediaChanges, MediaRow, NewMedia};
 use super::processing::{self, ASPECTS, Kind};
 use super::store::MediaStore;
+use super::urls::{FileUrls, MediaResponse, percent, variant_name};
 use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal};
 use crate::db::now;
@@ -31,161 +31,8 @@ const MAX_TEXT: usize = 1000;
 const MAX_FILENAME: usize = 200;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// The focal point: where crops centre, as fractions of the width and height.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct Focal {
-    #[schema(minimum = 0, maximum = 1, example = 0.5)]
-    pub x: f64,
-    #[schema(minimum = 0, maximum = 1, example = 0.35)]
-    pub y: f64,
-}
-
-/// One file of a media item, for `srcset`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Variant {
-    pub width: u32,
-    pub height: u32,
-    /// `image/webp`, `image/jpeg` or `image/png`.
-    #[serde(rename = "type")]
-    pub mime_type: &'static str,
-    #[schema(example = "/media/12/3f2a9c1b/640.webp")]
-    pub url: String,
-}
-
-/// The variants of one crop.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Crop {
-    /// `1:1`, `4:3`, `3:2` or `16:9`.
-    #[schema(example = "16:9")]
-    pub aspect: String,
-    pub variants: Vec<Variant>,
-}
-
-/// A media item: an image and what the newsroom says about it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MediaResponse {
-    pub id: i64,
-    #[schema(example = "le-hoi-dua-ghe.jpg")]
-    pub filename: String,
-    /// Read from the bytes: `image/jpeg`, `image/png`, `image/webp` or `image/gif`.
-    pub mime_type: String,
-    /// The size of the file as uploaded.
-    pub bytes: i64,
-    /// After the EXIF orientation is applied.
-    pub width: i64,
-    pub height: i64,
-    pub sha256: String,
-    pub alt: Option<String>,
-    pub caption: Option<String>,
-    #[schema(example = "Nguồn ảnh: Bình Phước")]
-    pub credit: Option<String>,
-    pub focal: Focal,
-    /// The user who uploaded it; null for an API token.
-    pub created_by: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Articles whose cover it is.
-    pub usage_count: i64,
-    /// The original, re-encoded without its metadata.
-    pub url: String,
-    /// Every width, in WebP and in the original's format, narrowest first.
-    pub variants: Vec<Variant>,
-    /// The same, cropped around the focal point to each aspect ratio.
-    pub crops: Vec<Crop>,
-}
-
-/// The file URLs of an item: `{base}/{id}/{hash8}/{name}.{ext}`.
-pub struct FileUrls<'a> {
-    pub base: &'a str,
-    pub widths: &'a [u32],
-}
-
-impl FileUrls<'_> {
-    /// The widths offered for an image (or a crop) `width` wide: the configured ones it
-    /// is not narrower than, or its own width when it is narrower than all of them.
-    pub fn widths_for(&self, width: u32) -> Vec<u32> {
-        let mut widths: Vec<u32> = self.widths.iter().copied().filter(|w| *w <= width).collect();
-        widths.sort_unstable();
-        widths.dedup();
-        if widths.is_empty() {
-            widths.push(width);
-        }
-        widths
-    }
-
-    fn url(&self, item: &MediaRow, file: &str) -> String {
-        format!("{}/{}/{}/{file}", self.base, item.id, &item.sha256[..8])
-    }
-
-    fn variants(&self, item: &MediaRow, aspect: Option<(u32, u32)>) -> Vec<Variant> {
-        let (width, height) = (item.width as u32, item.height as u32);
-        let kind = Kind::from_mime(&item.mime_type).unwrap_or(Kind::Jpeg);
-        let widest = match aspect {
-            Some(aspect) => processing::crop_box(width, height, aspect, (item.focal_x, item.focal_y)).2 as u32,
-            None => width,
-        };
-        let mut variants = Vec::new();
-        for w in self.widths_for(widest) {
-            let (w, h) = processing::variant_size(width, height, w, aspect);
-            let name = variant_name(w, aspect, (item.focal_x, item.focal_y));
-            for kind in [Kind::Webp, kind.fallback()] {
-                let url = self.url(item, &format!("{name}.{}", kind.extension()));
-                variants.push(Variant { width: w, height: h, mime_type: kind.mime(), url });
-            }
-        }
-        variants
-    }
-
-    pub fn response(&self, item: MediaRow, usage_count: i64) -> MediaResponse {
-        let kind = Kind::from_mime(&item.mime_type).unwrap_or(Kind::Jpeg);
-        let crops = ASPECTS
-            .iter()
-            .map(|aspect| Crop {
-                aspect: format!("{}:{}", aspect.0, aspect.1),
-                variants: self.variants(&item, Some(*aspect)),
-            })
-            .collect();
-        MediaResponse {
-            url: self.url(&item, &format!("original.{}", kind.extension())),
-            variants: self.variants(&item, None),
-            crops,
-            id: item.id,
-            filename: item.filename,
-            mime_type: item.mime_type,
-            bytes: item.bytes,
-            width: item.width,
-            height: item.height,
-            sha256: item.sha256,
-            alt: item.alt,
-            caption: item.caption,
-            credit: item.credit,
-            focal: Focal { x: item.focal_x, y: item.focal_y },
-            created_by: item.created_by,
-            created_at: item.created_at.and_utc(),
-            updated_at: item.updated_at.and_utc(),
-            usage_count,
-        }
-    }
-}
-
-/// `640` or, cropped, `640-16x9-50-35` (the focal point in hundredths, so that moving it
-/// gives new URLs rather than changing what an old one shows).
-fn variant_name(width: u32, aspect: Option<(u32, u32)>, focal: (f64, f64)) -> String {
-    match aspect {
-        None => width.to_string(),
-        Some((a, b)) => format!("{width}-{a}x{b}-{}-{}", percent(focal.0), percent(focal.1)),
-    }
-}
-
-fn percent(fraction: f64) -> u32 {
-    (fraction * 100.0).round().clamp(0.0, 100.0) as u32
-}
-
 fn urls(state: &AppState) -> FileUrls<'_> {
-    FileUrls {
-        base: state.settings.media_public_url.as_deref().unwrap_or("/media"),
-        widths: &state.settings.media_widths,
-    }
+    FileUrls::new(&state.site.media)
 }
 
 /// Describes an upload; in a multipart upload these are form fields, in a raw one
@@ -440,8 +287,7 @@ pub async fn upload_media(
     state.media_store.put(&original, Bytes::from(cleaned.bytes)).await?;
     let actor = Actor::new(&principal, origin);
     let outbox = state.outbox.clone();
-    let base = urls(&state).base.to_owned();
-    let widths = state.settings.media_widths.clone();
+    let site = state.site.clone();
     let written = state
         .db
         .write(move |conn| {
@@ -450,7 +296,7 @@ pub async fn upload_media(
                 Change::new("media.create", "media", row.id)
                     .fields(["filename", "alt", "caption", "credit", "focal"])
                     .record(conn, &actor, at)?;
-                let response = FileUrls { base: &base, widths: &widths }.response(row.clone(), 0);
+                let response = FileUrls::new(&site.media).response(row.clone(), 0);
                 Event::new("media.created", &response).emit(conn, &outbox, &actor, at)?;
             }
             Ok((row, created))
@@ -644,8 +490,7 @@ pub async fn update_media(
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
     let outbox = state.outbox.clone();
-    let base = urls(&state).base.to_owned();
-    let widths = state.settings.media_widths.clone();
+    let site = state.site.clone();
     let (row, usage) = state
         .db
         .write(move |conn| {
@@ -653,13 +498,19 @@ pub async fn update_media(
             require_owner(&principal, &model::find(conn, id)?)?;
             changes.updated_at = Some(at);
             let (before, after) = model::update(conn, id, &changes)?;
-            let usage = model::usage_count(conn, id)?;
-            let urls = FileUrls { base: &base, widths: &widths };
+            let users = model::articles_using(conn, id)?;
+            let usage = users.len() as i64;
+            let urls = FileUrls::new(&site.media);
             let (before, after_response) = (urls.response(before, usage), urls.response(after.clone(), usage));
             Change::new("media.update", "media", id)
                 .fields(changed_fields(&before, &after_response))
                 .record(conn, &actor, at)?;
-            Event::new("media.updated", &after_response).emit(conn, &outbox, &actor, at)?;
+            // The covers' alt text, caption and credit change on the pages that show them.
+            let mut keys: Vec<String> = users.iter().map(|id| format!("article-{id}")).collect();
+            if !keys.is_empty() {
+                keys.push("articles".to_owned());
+            }
+            Event::new("media.updated", &after_response).keys(keys).emit(conn, &outbox, &actor, at)?;
             Ok((after, usage))
         })
         .await?;
@@ -688,8 +539,7 @@ pub async fn delete_media(
     let id = id.into_inner();
     let actor = Actor::new(&principal, origin);
     let outbox = state.outbox.clone();
-    let base = urls(&state).base.to_owned();
-    let widths = state.settings.media_widths.clone();
+    let site = state.site.clone();
     let item = state
         .db
         .write(move |conn| {
@@ -699,7 +549,7 @@ pub async fn delete_media(
             Change::new("media.delete", "media", id)
                 .details(serde_json::json!({"sha256": item.sha256}))
                 .record(conn, &actor, at)?;
-            let response = FileUrls { base: &base, widths: &widths }.response(item.clone(), 0);
+            let response = FileUrls::new(&site.media).response(item.clone(), 0);
             Event::new("media.deleted", &response).emit(conn, &outbox, &actor, at)?;
             Ok(item)
         })

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod model;
 pub mod processing;
 pub mod store;
+pub mod urls;
 
 /// The routes under `/api/v1`, each registered with `.service` so that it is in the
 /// OpenAPI document.

@@ -1,6 +1,8 @@
 //! Rows and queries of the `media` table. Usage is counted from the rows that point at
 //! an item (article covers), so it is never out of step with them.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -69,6 +71,23 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<MediaRow, ApiError> {
         .ok_or_else(|| ApiError::not_found("media item"))
 }
 
+pub fn exists(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
+    Ok(media::table.find(id).select(media::id).first::<i64>(conn).optional()?.is_some())
+}
+
+/// The items with these ids, for embedding as article covers: one query for any number.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, MediaRow>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // One id: a plain equality, whose prepared statement is cached (IN lists are not).
+    let query = match ids {
+        [id] => media::table.filter(media::id.eq(*id)).into_boxed(),
+        _ => media::table.filter(media::id.eq_any(ids.to_vec())).into_boxed(),
+    };
+    Ok(query.select(MediaRow::as_select()).load(conn)?.into_iter().map(|m| (m.id, m)).collect())
+}
+
 pub fn find_by_hash(conn: &mut DbConnection, sha256: &str) -> Result<Option<MediaRow>, ApiError> {
     Ok(media::table.filter(media::sha256.eq(sha256)).select(MediaRow::as_select()).first(conn).optional()?)
 }
@@ -116,6 +135,12 @@ pub fn usage_counts(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, i6
 
 pub fn usage_count(conn: &mut DbConnection, id: i64) -> Result<i64, ApiError> {
     Ok(usage_counts(conn, &[id])?.first().map_or(0, |(_, n)| *n))
+}
+
+/// The articles whose cover the item is, for clearing their cached pages.
+pub fn articles_using(conn: &mut DbConnection, id: i64) -> Result<Vec<i64>, ApiError> {
+    use crate::db::schema::articles;
+    Ok(articles::table.filter(articles::cover_media_id.eq(id)).select(articles::id).load(conn)?)
 }
 
 /// Deletes an item nothing uses; 409 while something does.

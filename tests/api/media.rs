@@ -400,3 +400,79 @@ async fn deleting_an_item_takes_its_files_and_only_staff_change_the_library() {
     let value: Value = mine.body;
     assert_eq!(value["caption"], "Của tôi");
 }
+
+#[actix_web::test]
+async fn an_article_cover_from_the_library_gives_srcset_and_holds_its_item() {
+    let app = TestApp::spawn().await;
+    let photo = encoded(DynamicImage::ImageRgb8(gradient(1600, 1000)), ImageFormat::Jpeg);
+    let item = upload_form(
+        &app,
+        Form::new()
+            .part("file", file_part(photo, "trung-tam.jpg", "image/jpeg"))
+            .text("alt", "Trung tâm điều hành")
+            .text("credit", "Nguồn ảnh: Bình Phước")
+            .text("focal_y", "0.3"),
+    )
+    .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let media_id = item.body["id"].as_i64().unwrap();
+    let media_path = format!("/api/v1/media/{media_id}");
+
+    let before = app.count_rows("articles");
+    for (cover, field) in [
+        (json!({"media_id": media_id, "url": "https://example.vn/a.jpg"}), "cover_image"),
+        (json!({"media_id": 999_999}), "cover_image.media_id"),
+        (json!({"media_id": -3}), "cover_image.media_id"),
+        (json!({"caption": "no image"}), "cover_image"),
+    ] {
+        let reply = app
+            .post("/api/v1/articles", &json!({"title": "Bìa sai", "body_html": "<p>x</p>", "cover_image": cover}))
+            .await;
+        reply.assert_problem(400);
+        assert!(reply.error_fields().contains(&field.to_owned()), "{cover}: {}", reply.body);
+    }
+    assert_eq!(app.count_rows("articles"), before, "refused writes change nothing");
+
+    let article = app
+        .create_article(json!({
+            "title": "Khánh thành trung tâm điều hành thông minh",
+            "body_html": "<p>Nội dung</p>",
+            "status": "published",
+            "cover_image": {"media_id": media_id, "caption": "Lễ khánh thành"},
+        }))
+        .await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    let cover = app.get(&path).await.body["cover_image"].clone();
+    assert_eq!(cover["media_id"], media_id);
+    assert_eq!((cover["width"].clone(), cover["height"].clone()), (json!(1600), json!(1000)));
+    assert_eq!(cover["focal"], json!({"x": 0.5, "y": 0.3}));
+    assert_eq!(cover["alt"], "Trung tâm điều hành", "the item's alt text by default");
+    assert_eq!(cover["caption"], "Lễ khánh thành", "the article's own caption wins");
+    assert_eq!(cover["credit"], "Nguồn ảnh: Bình Phước");
+    let variants = cover["variants"].as_array().unwrap();
+    let widths: Vec<u64> = variants.iter().map(|v| v["width"].as_u64().unwrap()).collect();
+    assert_eq!(widths, [320, 320, 640, 640, 960, 960, 1280, 1280], "never wider than the original");
+    assert!(variants.iter().any(|v| v["type"] == "image/webp"));
+    assert!(cover["url"].as_str().unwrap().ends_with("/1280.jpg"), "{cover}");
+    let shown = fetch(&app, cover["url"].as_str().unwrap(), &[]).await;
+    assert_eq!((shown.status, shown.header("Content-Type")), (200, Some("image/jpeg")));
+    assert_eq!(decoded(&shown).width(), 1280);
+
+    let listed = app.get("/api/v1/articles?fields=id,cover_image&has_cover=true").await;
+    assert_eq!(listed.body["data"][0]["cover_image"]["media_id"], media_id, "{}", listed.body);
+    assert_eq!(app.get_as_admin(&media_path).await.body["usage_count"], 1);
+
+    let refused = app.delete(&media_path).await;
+    refused.assert_problem(409);
+    assert_eq!(app.count_rows("media"), 1);
+    assert_eq!(fetch(&app, cover["url"].as_str().unwrap(), &[]).await.status, 200, "its files stay");
+
+    assert_eq!(app.patch(&media_path, &json!({"alt": "Toàn cảnh trung tâm"})).await.status, 200);
+    assert_eq!(app.get(&path).await.body["cover_image"]["alt"], "Toàn cảnh trung tâm", "the item's new alt text");
+
+    let revised = app.patch(&path, &json!({"cover_image": {"url": "https://example.vn/anh.jpg"}})).await;
+    assert_eq!(revised.status, 200, "{}", revised.body);
+    assert!(revised.body["cover_image"].get("media_id").is_none(), "a URL cover as before: {}", revised.body);
+    assert_eq!(app.get_as_admin(&media_path).await.body["usage_count"], 0);
+    assert_eq!(app.delete(&media_path).await.status, 204);
+}

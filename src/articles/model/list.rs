@@ -221,8 +221,10 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> Ar
         query = query.filter(articles::published_at.lt(to));
     }
     match filter.has_cover {
-        Some(true) => query = query.filter(articles::cover_url.is_not_null()),
-        Some(false) => query = query.filter(articles::cover_url.is_null()),
+        Some(true) => {
+            query = query.filter(articles::cover_url.is_not_null().or(articles::cover_media_id.is_not_null()))
+        }
+        Some(false) => query = query.filter(articles::cover_url.is_null().and(articles::cover_media_id.is_null())),
         None => {}
     }
     query
@@ -290,6 +292,7 @@ macro_rules! article_columns {
             articles::live,
             articles::allow_comments,
             articles::comment_count,
+            articles::cover_media_id,
         )
     };
 }
