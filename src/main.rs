@@ -148,7 +148,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Seed { content: SeedContent::Demo } => {
             let db = open(&settings)?;
             db.run_migrations()?;
-            let report = seed::demo(&db).map_err(|e| format!("seeding failed: {e}"))?;
+            let store = newsdesk::media::store::MediaStore::open(&settings.media_store)?;
+            let report = actix_web::rt::System::new()
+                .block_on(seed::demo(&db, &store))
+                .map_err(|e| format!("seeding failed: {e}"))?;
             log::info!("demo content added: {} sources, {} articles", report.sources, report.articles);
             Ok(())
         }

@@ -1,7 +1,10 @@
 //! Demo content, so a new installation shows the API working at once. Running it again
 //! adds only what is missing.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::articles::input::ArticleInput;
 use crate::articles::model::revisions::RevisionMeta;
@@ -10,6 +13,9 @@ use crate::audit::Actor;
 use crate::categories::model as categories;
 use crate::db::{Db, now};
 use crate::error::ApiError;
+use crate::media::model::{self as media, NewMedia};
+use crate::media::processing::Kind;
+use crate::media::store::MediaStore;
 use crate::sources::model::{self as sources, SourceFields};
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -28,7 +34,8 @@ struct DemoArticle {
     status: Status,
     /// Hours from now (negative: in the past).
     published_in_hours: Option<i64>,
-    cover: Option<(&'static str, &'static str, &'static str)>,
+    /// The cover: a picture drawn by `demo_photo` with this palette, its alt text and caption.
+    cover: Option<(usize, &'static str, &'static str)>,
 }
 
 const SOURCES: [(&str, &str, &str); 3] = [
@@ -54,11 +61,7 @@ const ARTICLES: [DemoArticle; 6] = [
         tags: &["dân vận khéo", "cải cách hành chính"],
         status: Status::Published,
         published_in_hours: Some(-50),
-        cover: Some((
-            "https://truyenthong.example.vn/anh/mot-cua.jpg",
-            "Người dân làm thủ tục tại bộ phận một cửa",
-            "Bộ phận một cửa của xã mở cửa cả sáng thứ bảy.",
-        )),
+        cover: Some((0, "Người dân làm thủ tục tại bộ phận một cửa", "Bộ phận một cửa của xã mở cửa cả sáng thứ bảy.")),
     },
     DemoArticle {
         title: "Nông dân Đồng Xoài chuyển sang trồng sầu riêng theo chuẩn VietGAP",
@@ -72,11 +75,7 @@ const ARTICLES: [DemoArticle; 6] = [
         tags: &["nông nghiệp", "Đồng Xoài"],
         status: Status::Published,
         published_in_hours: Some(-26),
-        cover: Some((
-            "https://truyenthong.example.vn/anh/sau-rieng.jpg",
-            "Vườn sầu riêng",
-            "Thu hoạch sầu riêng đầu vụ.",
-        )),
+        cover: Some((1, "Vườn sầu riêng", "Thu hoạch sầu riêng đầu vụ.")),
     },
     DemoArticle {
         title: "Khánh thành nhà văn hóa ấp Sóc Bưng sau ba tháng xây dựng",
@@ -127,8 +126,70 @@ const ARTICLES: [DemoArticle; 6] = [
     },
 ];
 
-/// Adds the demo sources, categories and articles that are not there yet.
-pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
+/// Sky, hills and a river, drawn from arithmetic: the demo's covers are real photographs'
+/// size JPEG files in the media library, and no binary file is kept in the repository.
+fn demo_photo(palette: usize) -> Vec<u8> {
+    let (width, height) = (1920u32, 1280u32);
+    let [sky, hill, water] =
+        [[[122, 178, 230], [42, 110, 64], [54, 120, 160]], [[240, 180, 120], [96, 120, 40], [90, 110, 150]]]
+            [palette % 2];
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        let (fx, fy) = (f64::from(x) / f64::from(width), f64::from(y) / f64::from(height));
+        let ridge = 0.45 + 0.08 * (fx * 7.0 + palette as f64).sin() + 0.03 * (fx * 23.0).sin();
+        let shore = 0.72 + 0.02 * (fx * 11.0).cos();
+        let (base, shade) = if fy < ridge {
+            (sky, 1.0 - 0.35 * fy)
+        } else if fy < shore {
+            (hill, 0.7 + 0.3 * ((fx * 40.0).sin() * (fy * 60.0).cos()).abs())
+        } else {
+            (water, 0.8 + 0.2 * (fy * 180.0 + (fx * 30.0).sin() * 3.0).sin())
+        };
+        image::Rgb(base.map(|c| (f64::from(c) * shade).clamp(0.0, 255.0) as u8))
+    });
+    crate::media::processing::encode(&image::DynamicImage::ImageRgb8(picture), Kind::Jpeg)
+        .expect("a JPEG encodes in memory")
+}
+
+/// The demo covers in the media library (each added once: its bytes are always the same),
+/// by palette.
+async fn demo_covers(db: &Db, store: &MediaStore) -> Result<HashMap<usize, i64>, ApiError> {
+    let mut ids = HashMap::new();
+    for demo in &ARTICLES {
+        let Some((palette, alt, caption)) = demo.cover else { continue };
+        let bytes = demo_photo(palette);
+        let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let lookup = sha256.clone();
+        if let Some(existing) = db.read(move |conn| media::find_by_hash(conn, &lookup)).await? {
+            ids.insert(palette, existing.id);
+            continue;
+        }
+        let at = now();
+        let item = NewMedia {
+            filename: format!("{}.jpg", crate::slug::slugify(alt)),
+            mime_type: Kind::Jpeg.mime().to_owned(),
+            bytes: bytes.len() as i64,
+            width: 1920,
+            height: 1280,
+            sha256: sha256.clone(),
+            alt: Some(alt.into()),
+            caption: Some(caption.into()),
+            credit: Some("Nguồn ảnh: Trung tâm Truyền thông tỉnh".into()),
+            focal_x: 0.5,
+            focal_y: 0.5,
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+        };
+        store.put(&MediaStore::key(&sha256, "original.jpg"), bytes.into()).await?;
+        let (row, _) = db.write(move |conn| media::insert(conn, &item)).await?;
+        ids.insert(palette, row.id);
+    }
+    Ok(ids)
+}
+
+/// Adds the demo sources, categories, cover images and articles that are not there yet.
+pub async fn demo(db: &Db, store: &MediaStore) -> Result<SeedReport, ApiError> {
+    let covers = demo_covers(db, store).await?;
     db.write_blocking(|conn| {
         let mut report = SeedReport::default();
         let (list, _) = sources::list(conn, crate::pagination::Paging { page: 1, per_page: 100 })?;
@@ -165,12 +226,12 @@ pub fn demo(db: &Db) -> Result<SeedReport, ApiError> {
                 slug: Some(slug),
                 summary: demo.summary.into(),
                 body_html: demo.body_html.into(),
-                cover_image: demo.cover.map(|(url, alt, caption)| CoverImage {
-                    url: Some(url.into()),
-                    media_id: None,
-                    alt: Some(alt.into()),
-                    caption: Some(caption.into()),
-                    credit: Some("Trung tâm Truyền thông tỉnh".into()),
+                cover_image: demo.cover.map(|(palette, _, _)| CoverImage {
+                    url: None,
+                    media_id: covers.get(&palette).copied(),
+                    alt: None,
+                    caption: None,
+                    credit: None,
                 }),
                 author: Some("Ban biên tập".into()),
                 source_id: Some(source_ids[demo.source]),

@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, fresh_database, serve};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, fresh_database, serve, shared_media_dir};
 
 const SECRET: &str = "a-test-secret-of-at-least-32-characters!";
 
@@ -448,6 +448,7 @@ async fn tokens_survive_a_restart() {
 fn the_first_start_creates_an_admin_with_a_password_shown_once() {
     let (url, _database) = fresh_database();
     let mut server = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .env("NEWSDESK_MEDIA_STORE", shared_media_dir())
         .env("DATABASE_URL", &url)
         .env("NEWSDESK_BIND", "127.0.0.1:0")
         .env("RUST_LOG", "info")
@@ -487,6 +488,7 @@ fn the_first_start_creates_an_admin_with_a_password_shown_once() {
 async fn the_command_line_creates_users_and_tokens() {
     let app = TestApp::spawn().await;
     let mut create = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .env("NEWSDESK_MEDIA_STORE", shared_media_dir())
         .args(["user", "create", "--username", "phong.vien", "--role", "author"])
         .env("DATABASE_URL", &app.database_url)
         .stdin(Stdio::piped())
@@ -501,6 +503,7 @@ async fn the_command_line_creates_users_and_tokens() {
     assert_eq!(me(&app, &token).await.body["role"], "author");
 
     let token = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .env("NEWSDESK_MEDIA_STORE", shared_media_dir())
         .args(["token", "create", "--name", "đối tác", "--scope", "content:read", "stats:read"])
         .env("DATABASE_URL", &app.database_url)
         .output()
@@ -512,6 +515,7 @@ async fn the_command_line_creates_users_and_tokens() {
     assert_eq!(seen.status, 200, "a content:read token sees drafts");
 
     let bad = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .env("NEWSDESK_MEDIA_STORE", shared_media_dir())
         .args(["token", "create", "--name", "x", "--scope", "root"])
         .env("DATABASE_URL", &app.database_url)
         .output()

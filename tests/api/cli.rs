@@ -4,12 +4,17 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, ServerProcess, TestApp, fresh_database, serve};
+use crate::helpers::{ADMIN_PASSWORD, ServerProcess, TestApp, fresh_database, serve, shared_media_dir};
 
 fn newsdesk(database_url: &str, args: &[&str]) -> std::process::Output {
+    newsdesk_with_media(database_url, &shared_media_dir(), args)
+}
+
+fn newsdesk_with_media(database_url: &str, media_store: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_newsdesk"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("NEWSDESK_MEDIA_STORE", media_store)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run newsdesk")
@@ -18,18 +23,31 @@ fn newsdesk(database_url: &str, args: &[&str]) -> std::process::Output {
 #[actix_web::test]
 async fn seed_demo_fills_an_empty_database_once() {
     let (url, _database) = fresh_database();
-    let first = newsdesk(&url, &["seed", "demo"]);
+    let media = tempfile::tempdir().unwrap();
+    let media_store = media.path().to_str().unwrap();
+    let first = newsdesk_with_media(&url, media_store, &["seed", "demo"]);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    let again = newsdesk(&url, &["seed", "demo"]);
+    let again = newsdesk_with_media(&url, media_store, &["seed", "demo"]);
     assert!(again.status.success());
 
     let app = TestApp::spawn().await;
     let target = newsdesk::db::DatabaseTarget::parse(&url).unwrap();
-    let address = serve(&url, newsdesk::config::Settings::for_database(target));
+    let mut settings = newsdesk::config::Settings::for_database(target);
+    settings.media_store = media_store.to_owned();
+    let address = serve(&url, settings);
     let seeded = app.send(app.client.get(format!("{address}/api/v1/articles"))).await;
     assert_eq!(seeded.status, 200);
     assert_eq!(seeded.body["meta"]["total"], 4, "four demo articles are public; a second run added none");
     assert!(seeded.body["data"][0]["source"]["name"].is_string());
+
+    let covers: Vec<&Value> = seeded.body["data"].as_array().unwrap().iter().map(|a| &a["cover_image"]).collect();
+    let from_library: Vec<&&Value> = covers.iter().filter(|c| c["media_id"].is_i64()).collect();
+    assert_eq!(from_library.len(), 2, "the demo covers are library images: {covers:?}");
+    assert_eq!(media.path().read_dir().unwrap().count(), 2, "one original each, added once");
+    let shown = app.client.get(format!("{address}{}", from_library[0]["url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(shown.status(), 200);
+    let picture = image::load_from_memory(&shown.bytes().await.unwrap()).expect("a real image");
+    assert_eq!((picture.width(), picture.height()), (1280, 853));
 }
 
 #[test]

@@ -125,8 +125,17 @@ pub fn serve(database_url: &str, settings: Settings) -> String {
     serve_with_clock(database_url, settings, Clock::default()).0
 }
 
+/// Where servers started without a media directory of their own keep their files: files
+/// are named by content hash, so sharing the directory changes nothing they serve.
+pub fn shared_media_dir() -> String {
+    std::env::temp_dir().join("newsdesk-test-media").to_string_lossy().into_owned()
+}
+
 /// `serve`, on the given clock; also returns the app's statistics collector.
-pub fn serve_with_clock(database_url: &str, settings: Settings, clock: Clock) -> (String, Arc<Collector>) {
+pub fn serve_with_clock(database_url: &str, mut settings: Settings, clock: Clock) -> (String, Arc<Collector>) {
+    if settings.media_store == Settings::for_database(DatabaseTarget::parse(database_url).unwrap()).media_store {
+        settings.media_store = shared_media_dir();
+    }
     let target = DatabaseTarget::parse(database_url).expect("a valid database URL");
     let db = Db::connect(&target, settings.db_pool_size).expect("open the database");
     db.run_migrations().expect("migrations");
@@ -376,6 +385,7 @@ impl ServerProcess {
             .env("DATABASE_URL", database_url)
             .env("NEWSDESK_BIND", format!("127.0.0.1:{port}"))
             .env("NEWSDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("NEWSDESK_MEDIA_STORE", shared_media_dir())
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied());
         if let Some(log) = log {
