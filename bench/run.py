@@ -13,7 +13,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
@@ -284,6 +286,8 @@ def main():
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--only-webhooks", action="store_true",
                         help="measure only the cost of a write with webhook subscriptions, and print it")
+    parser.add_argument("--only-media", action="store_true",
+                        help="measure only uploads and media files (against the baseline), and print it")
     options = parser.parse_args()
     smoke = options.smoke
     articles = 300 if smoke else 100_000
@@ -291,11 +295,26 @@ def main():
     connections = 8 if smoke else 64
     binary = os.path.join(ROOT, options.target_dir, "newsdesk")
     baseline_binary = os.path.join(ROOT, options.target_dir, "examples", "baseline")
+    photos_binary = os.path.join(ROOT, options.target_dir, "examples", "photos")
     report = []
     workdir = tempfile.mkdtemp(prefix="newsdesk-bench-")
     failures = []
     if options.only_webhooks:
         print(render([], [], smoke, webhook_write_cost(binary, baseline_binary, workdir, smoke)))
+        return
+    if options.only_media:
+        document_path = os.path.join(workdir, "article.json")
+        with open(document_path, "w") as f:
+            json.dump({"body_html": "x" * 4400}, f)
+        baseline = Baseline([baseline_binary, "127.0.0.1:18081", document_path, "2"], dict(os.environ), 18081)
+        baseline_rps = wrk(baseline.base + "/article", "random_path.lua",
+                           [write_paths(workdir, "baseline.txt", ["/article"])], seconds, connections)["rps"]
+        baseline.stop()
+        media = media_figures(binary, photos_binary, baseline_rps, workdir, smoke, connections, seconds)
+        print("\n".join(render_media(media)))
+        if not smoke and media_failures(media):
+            log("errors: " + "; ".join(media_failures(media)))
+            sys.exit(1)
         return
 
     log(f"seeding SQLite with {articles} articles")
@@ -398,7 +417,10 @@ def main():
         failures.append(f"webhooks: {webhooks['delivered']} of {webhooks['expected']} deliveries arrived")
     if not smoke and webhooks["ratio"] > 1.2:
         failures.append(f"webhooks: an edit with three subscriptions costs {webhooks['ratio']:.2f} x one with none")
-    text = render(report, scaling, smoke, webhooks)
+    media = media_figures(binary, photos_binary, baseline_result["rps"], workdir, smoke, connections, seconds)
+    if not smoke:
+        failures += media_failures(media)
+    text = render(report, scaling, smoke, webhooks, media)
     if smoke:
         print(text)
     else:
@@ -524,7 +546,158 @@ def webhook_write_cost(binary, baseline_binary, workdir, smoke):
     return result
 
 
-def render(report, scaling, smoke, webhooks=None):
+def login(server):
+    body = json.dumps({"username": "admin", "password": "benchmark-admin-password"}).encode()
+    request = urllib.request.Request(server.base + "/api/v1/auth/login", data=body,
+                                     headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request))["access_token"]
+
+
+def upload_photo(server, token, path):
+    """Uploads one file as raw bytes; returns the status, the item (on success), the
+    seconds it took and the Retry-After of a 503."""
+    with open(path, "rb") as f:
+        data = f.read()
+    request = urllib.request.Request(server.base + "/api/v1/media", data=data, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
+        "Content-Disposition": f'attachment; filename="{os.path.basename(path)}"'})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            return reply.status, json.load(reply), time.monotonic() - started, None
+    except urllib.error.HTTPError as e:
+        return e.code, None, time.monotonic() - started, e.headers.get("Retry-After")
+
+
+def media_figures(binary, photos_binary, baseline_rps, workdir, smoke, connections, seconds):
+    """The media library on SQLite with files on the local disk: uploads of phone-sized
+    photographs one at a time, the first request of a variant (made then), stored variants
+    under load, and the peak memory of twenty uploads sent at once (each retried after its
+    Retry-After when the image workers are full, as a client does)."""
+    width, height, count, concurrent = (800, 600, 3, 4) if smoke else (4000, 3000, 10, 20)
+    photos = os.path.join(workdir, "photos")
+    subprocess.run([photos_binary, photos, str(count + concurrent), str(width), str(height)], check=True)
+    files = sorted(os.path.join(photos, name) for name in os.listdir(photos))
+    env = newsdesk_env(os.path.join(workdir, "media.db"), 18086)
+    env["NEWSDESK_MEDIA_STORE"] = os.path.join(workdir, "media")
+    server = Server([binary], env, 18086)
+    try:
+        token = login(server)
+        uploads, items = [], []
+        for path in files[:count]:
+            status, item, took, _ = upload_photo(server, token, path)
+            if status != 201:
+                raise RuntimeError(f"upload of {path} answered {status}")
+            uploads.append(took)
+            items.append(item)
+        first = []
+        for item in items:
+            webp = [v for v in item["variants"] if v["type"] == "image/webp" and v["width"] <= 1280]
+            url = max(webp, key=lambda v: v["width"])["url"]
+            started = time.monotonic()
+            with urllib.request.urlopen(server.base + url) as reply:
+                reply.read()
+            first.append(time.monotonic() - started)
+        stored = {"image/webp": [], "image/jpeg": []}
+        for item in items:
+            for v in item["variants"]:
+                if v["width"] in (640, 1280) or v["width"] == width:
+                    with urllib.request.urlopen(server.base + v["url"]) as reply:
+                        reply.read()
+                    stored[v["type"]].append(v["url"])
+        served = {}
+        for kind, urls in stored.items():
+            paths = write_paths(workdir, "variants.txt", urls)
+            served[kind] = measure([server], lambda d: wrk(server.base + "/", "random_path.lua", [paths], d, connections),
+                                   seconds, smoke)
+            sizes = [len(urllib.request.urlopen(server.base + url).read()) for url in urls]
+            served[kind]["mean_kib"] = sum(sizes) / len(sizes) / 1024
+
+        server.reset_peak_rss()
+        outcomes = {}
+        first_refusals = 0
+
+        def send(path):
+            nonlocal first_refusals
+            deadline = time.monotonic() + 300
+            refused = False
+            while time.monotonic() < deadline:
+                status, _, _, retry_after = upload_photo(server, token, path)
+                if status != 503:
+                    outcomes[path] = status
+                    return
+                if not refused:
+                    refused = True
+                    first_refusals += 1
+                time.sleep(float(retry_after or 1))
+            outcomes[path] = 503
+
+        threads = [threading.Thread(target=send, args=(path,)) for path in files[count:count + concurrent]]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        burst_seconds = time.monotonic() - started
+        burst_rss = server.peak_rss_mib()
+    finally:
+        server.stop()
+    median = lambda values: sorted(values)[len(values) // 2]
+    result = {
+        "width": width, "height": height, "count": count, "concurrent": concurrent,
+        "file_mib": os.path.getsize(files[0]) / 1048576,
+        "upload_ms": median(uploads) * 1000, "upload_max_ms": max(uploads) * 1000,
+        "first_ms": median(first) * 1000, "first_max_ms": max(first) * 1000,
+        "served": served["image/webp"], "served_ratio": served["image/webp"]["rps"] / baseline_rps,
+        "served_jpeg": served["image/jpeg"], "baseline_rps": baseline_rps,
+        "burst_stored": sum(1 for status in outcomes.values() if status == 201),
+        "burst_refused_first": first_refusals, "burst_seconds": burst_seconds, "burst_rss": burst_rss,
+    }
+    log(f"media: upload {result['upload_ms']:.0f} ms, first variant {result['first_ms']:.0f} ms "
+        f"(max {result['first_max_ms']:.0f}), stored WebP variants {result['served']['rps']:,.0f} req/s "
+        f"({result['served_ratio']:.2f} x), {concurrent} at once: {result['burst_stored']} stored, "
+        f"peak RSS {burst_rss:.0f} MiB")
+    return result
+
+
+def media_failures(media):
+    failures = []
+    if media["first_max_ms"] > 300:
+        failures.append(f"media: a first variant took {media['first_max_ms']:.0f} ms (target 300)")
+    if media["served_ratio"] < 0.5:
+        failures.append(f"media: stored variants at {media['served_ratio']:.2f} x baseline (target 0.5)")
+    if media["burst_rss"] > 400:
+        failures.append(f"media: {media['concurrent']} uploads at once peaked at {media['burst_rss']:.0f} MiB (target 400)")
+    if media["burst_stored"] < media["concurrent"] or media["served"]["errors"] or media["served_jpeg"]["errors"]:
+        failures.append("media: uploads or file reads failed")
+    return failures
+
+
+def render_media(media):
+    served, jpeg = media["served"], media["served_jpeg"]
+    mp = media["width"] * media["height"] / 1e6
+    return ["## Media (SQLite, files on the local disk)", "",
+            f"Photographs of {media['width']} x {media['height']} ({mp:.0f} MP, {media['file_mib']:.1f} MiB JPEG, "
+            "made by `bench/photos.rs`), uploaded as raw bytes; variants made on their first request, then read "
+            "from the disk. The concurrent uploads are retried after their `Retry-After` when the image workers "
+            "and their queue are full, as a client does.", "",
+            "| scenario | figure | target |", "|---|---|---|",
+            f"| upload, one at a time ({media['count']}) | median {media['upload_ms']:.0f} ms, "
+            f"max {media['upload_max_ms']:.0f} ms | |",
+            f"| first request of a variant (1280 px WebP) | median {media['first_ms']:.0f} ms, "
+            f"max {media['first_max_ms']:.0f} ms | <= 300 ms |",
+            f"| stored WebP variants (640 and 1280 px, {served['mean_kib']:.0f} KiB on average), wrk | "
+            f"{served['rps']:,.0f} req/s = {media['served_ratio']:.2f} x baseline ({media['baseline_rps']:,.0f}), "
+            f"p99 {served['p99']:.2f} ms, {served['errors']} errors | >= 0.5 x |",
+            f"| stored JPEG variants (640 and 1280 px, {jpeg['mean_kib']:.0f} KiB on average), wrk | "
+            f"{jpeg['rps']:,.0f} req/s = {jpeg['rps'] / media['baseline_rps']:.2f} x baseline, "
+            f"p99 {jpeg['p99']:.2f} ms, {jpeg['errors']} errors | |",
+            f"| {media['concurrent']} uploads at once | peak RSS {media['burst_rss']:.0f} MiB; "
+            f"{media['burst_stored']} of {media['concurrent']} stored in {media['burst_seconds']:.1f} s, "
+            f"{media['burst_refused_first']} first answered 503 | < 400 MiB |", ""]
+
+
+def render(report, scaling, smoke, webhooks=None, media=None):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
                          text=True).stdout.strip()
     out = ["# Benchmarks", "",
@@ -565,6 +738,8 @@ def render(report, scaling, smoke, webhooks=None):
                 f"{webhooks['delivered']:,} of {webhooks['expected']:,} |",
                 f"| three, held (stored, not sent while timed) | {webhooks['held_ms']:.2f} | "
                 f"{webhooks['held_ratio']:.2f} | |", ""]
+    if media:
+        out += render_media(media)
     return "\n".join(out)
 
 

@@ -26,6 +26,7 @@ use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config};
 use crate::media::jobs::ImageJobs;
+use crate::media::recent::RecentItems;
 use crate::media::store::MediaStore;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
@@ -111,6 +112,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         comment_blocklist,
         media_store: Arc::new(MediaStore::open(&settings.media_store)?),
         image_jobs: Arc::new(ImageJobs::for_this_machine()),
+        media_items: Arc::new(RecentItems::new(std::time::Duration::from_secs(1))),
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })

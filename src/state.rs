@@ -43,6 +43,8 @@ pub struct AppState {
     pub media_store: Arc<crate::media::store::MediaStore>,
     /// Decoding and resizing, bounded.
     pub image_jobs: Arc<crate::media::jobs::ImageJobs>,
+    /// Media items read lately, for serving their files.
+    pub media_items: Arc<crate::media::recent::RecentItems>,
 }
 
 impl AppState {

@@ -72,11 +72,14 @@ pub struct MediaUpload {
 }
 
 /// Reads a body to its end, refusing it past `limit` bytes.
+/// The body, refused past `limit` bytes. `expected` (the declared length, when there is
+/// one) sizes the buffer once: grown by doubling, it could hold twice the file.
 async fn read_limited(
     mut stream: impl futures_util::Stream<Item = Result<Bytes, ApiError>> + Unpin,
     limit: u64,
+    expected: Option<u64>,
 ) -> Result<Vec<u8>, ApiError> {
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if (body.len() + chunk.len()) as u64 > limit {
@@ -127,7 +130,7 @@ async fn receive(
     }
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence == "multipart/form-data" {
-        return receive_form(req, payload, limit).await;
+        return receive_form(req, payload, limit, declared).await;
     }
     if essence.starts_with("image/") {
         let filename = req
@@ -137,7 +140,7 @@ async fn receive(
             .and_then(|disposition| disposition.get_filename().map(str::to_owned));
         let stream =
             payload.map(|chunk| chunk.map_err(|e| ApiError::BadRequest(format!("The body was cut off: {e}."))));
-        let bytes = read_limited(stream, limit).await?;
+        let bytes = read_limited(stream, limit, declared).await?;
         return Ok(Received { bytes, filename, description: query });
     }
     Err(ApiError::UnsupportedMediaType(format!(
@@ -146,7 +149,12 @@ async fn receive(
     )))
 }
 
-async fn receive_form(req: &HttpRequest, payload: Payload, limit: u64) -> Result<Received, ApiError> {
+async fn receive_form(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: u64,
+    declared: Option<u64>,
+) -> Result<Received, ApiError> {
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let bad = |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("The form does not parse: {e}."));
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
@@ -158,9 +166,9 @@ async fn receive_form(req: &HttpRequest, payload: Payload, limit: u64) -> Result
         let stream = field.map(|chunk| chunk.map_err(bad));
         match name.as_str() {
             "file" if file.is_some() => return Err(ApiError::field("file", "must be sent once: one file an upload")),
-            "file" => file = Some((read_limited(stream, limit).await?, filename)),
+            "file" => file = Some((read_limited(stream, limit, declared).await?, filename)),
             "alt" | "caption" | "credit" | "focal_x" | "focal_y" => {
-                let value = read_limited(stream, 4 * MAX_TEXT as u64)
+                let value = read_limited(stream, 4 * MAX_TEXT as u64, None)
                     .await
                     .map_err(|_| ApiError::field(name.clone(), format!("must be at most {MAX_TEXT} characters")))?;
                 let value =
@@ -514,6 +522,7 @@ pub async fn update_media(
             Ok((after, usage))
         })
         .await?;
+    state.media_items.forget(row.id);
     state.content_changed();
     Ok(HttpResponse::Ok().json(urls(&state).response(row, usage)))
 }
@@ -554,6 +563,7 @@ pub async fn delete_media(
             Ok(item)
         })
         .await?;
+    state.media_items.forget(item.id);
     state.media_store.delete_all(&item.sha256).await?;
     state.content_changed();
     Ok(HttpResponse::NoContent().finish())
@@ -675,10 +685,17 @@ async fn serve(
     req: HttpRequest,
     (id, hash, file): (i64, String, String),
 ) -> Result<HttpResponse, ApiError> {
-    let item = state.db.read(move |conn| model::find(conn, id)).await.map_err(|e| match e {
-        ApiError::NotFound(_) => ApiError::NotFound("No such file.".into()),
-        other => other,
-    })?;
+    let item = match state.media_items.get(id) {
+        Some(item) => item,
+        None => {
+            let item = state.db.read(move |conn| model::find(conn, id)).await.map_err(|e| match e {
+                ApiError::NotFound(_) => ApiError::NotFound("No such file.".into()),
+                other => other,
+            })?;
+            state.media_items.put(item.clone());
+            item
+        }
+    };
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let urls = urls(&state);
     let wanted = (item.sha256.get(..8) == Some(hash.as_str()))

@@ -19,6 +19,46 @@ pub struct MediaStore {
     location: String,
     /// The files being made now, so that concurrent first requests make each once.
     making: std::sync::Mutex<HashMap<Path, Arc<tokio::sync::Mutex<()>>>>,
+    /// Small files read lately, kept in memory: a name never changes meaning, so a kept
+    /// file is right until its item is deleted.
+    hot: std::sync::Mutex<HotFiles>,
+}
+
+/// A bounded set of files, the oldest put in leaving first.
+#[derive(Default)]
+struct HotFiles {
+    by_key: HashMap<Path, Bytes>,
+    order: std::collections::VecDeque<Path>,
+    bytes: usize,
+}
+
+impl HotFiles {
+    /// The most the set holds, and the largest file it takes (a variant for a page is
+    /// tens of kilobytes; originals are left to the disk or the bucket).
+    const MAX_BYTES: usize = 16 * 1024 * 1024;
+    const MAX_FILE: usize = 512 * 1024;
+
+    fn insert(&mut self, key: &Path, bytes: &Bytes) {
+        if bytes.len() > Self::MAX_FILE || self.by_key.contains_key(key) {
+            return;
+        }
+        while self.bytes + bytes.len() > Self::MAX_BYTES {
+            let Some(oldest) = self.order.pop_front() else { break };
+            if let Some(gone) = self.by_key.remove(&oldest) {
+                self.bytes -= gone.len();
+            }
+        }
+        self.bytes += bytes.len();
+        self.order.push_back(key.clone());
+        self.by_key.insert(key.clone(), bytes.clone());
+    }
+
+    fn forget(&mut self, sha256: &str) {
+        let prefix = format!("{sha256}/");
+        self.order.retain(|key| !key.as_ref().starts_with(&prefix));
+        self.by_key.retain(|key, _| !key.as_ref().starts_with(&prefix));
+        self.bytes = self.by_key.values().map(Bytes::len).sum();
+    }
 }
 
 fn failed(e: object_store::Error) -> ApiError {
@@ -52,7 +92,7 @@ impl MediaStore {
                 )
             }
         };
-        Ok(Self { store, location: location.to_owned(), making: Default::default() })
+        Ok(Self { store, location: location.to_owned(), making: Default::default(), hot: Default::default() })
     }
 
     pub fn describe(&self) -> &str {
@@ -68,10 +108,21 @@ impl MediaStore {
         Ok(())
     }
 
+    fn hot(&self) -> std::sync::MutexGuard<'_, HotFiles> {
+        self.hot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The file's bytes, or `None` when there is no such file.
     pub async fn get(&self, key: &Path) -> Result<Option<Bytes>, ApiError> {
+        if let Some(kept) = self.hot().by_key.get(key) {
+            return Ok(Some(kept.clone()));
+        }
         match self.store.get(key).await {
-            Ok(found) => Ok(Some(found.bytes().await.map_err(failed)?)),
+            Ok(found) => {
+                let bytes = found.bytes().await.map_err(failed)?;
+                self.hot().insert(key, &bytes);
+                Ok(Some(bytes))
+            }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(failed(e)),
         }
@@ -108,6 +159,7 @@ impl MediaStore {
 
     /// Removes every file of one content hash.
     pub async fn delete_all(&self, sha256: &str) -> Result<(), ApiError> {
+        self.hot().forget(sha256);
         let prefix = Path::from(sha256);
         let keys: Vec<Path> =
             self.store.list(Some(&prefix)).map_ok(|meta| meta.location).try_collect().await.map_err(failed)?;
