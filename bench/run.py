@@ -678,8 +678,8 @@ def render_media(media):
     mp = media["width"] * media["height"] / 1e6
     return ["## Media (SQLite, files on the local disk)", "",
             f"Photographs of {media['width']} x {media['height']} ({mp:.0f} MP, {media['file_mib']:.1f} MiB JPEG, "
-            "made by `bench/photos.rs`), uploaded as raw bytes; variants made on their first request, then read "
-            "from the disk. The concurrent uploads are retried after their `Retry-After` when the image workers "
+            "made by `bench/photos.rs`), uploaded as raw bytes; variants made on their first request, then "
+            "served from the disk (small ones from memory). The concurrent uploads are retried after their `Retry-After` when the image workers "
             "and their queue are full, as a client does.", "",
             "| scenario | figure | target |", "|---|---|---|",
             f"| upload, one at a time ({media['count']}) | median {media['upload_ms']:.0f} ms, "

@@ -172,3 +172,29 @@ impl MediaStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_set_stays_within_its_bound_and_forgets_a_deleted_item() {
+        let mut hot = HotFiles::default();
+        let file = Bytes::from(vec![7u8; HotFiles::MAX_FILE]);
+        for n in 0..(HotFiles::MAX_BYTES / HotFiles::MAX_FILE + 5) {
+            hot.insert(&MediaStore::key(&format!("{n:064}"), "640.webp"), &file);
+        }
+        assert!(hot.bytes <= HotFiles::MAX_BYTES);
+        assert_eq!(hot.bytes, hot.by_key.values().map(Bytes::len).sum::<usize>());
+        assert!(!hot.by_key.contains_key(&MediaStore::key(&format!("{:064}", 0), "640.webp")), "the oldest left");
+
+        hot.insert(&MediaStore::key(&"a".repeat(64), "original.jpg"), &Bytes::from(vec![0u8; HotFiles::MAX_FILE + 1]));
+        assert!(!hot.by_key.contains_key(&MediaStore::key(&"a".repeat(64), "original.jpg")), "large files stay out");
+
+        let newest = format!("{:064}", HotFiles::MAX_BYTES / HotFiles::MAX_FILE + 4);
+        hot.insert(&MediaStore::key(&newest, "320.webp"), &Bytes::from_static(b"small"));
+        hot.forget(&newest);
+        assert!(hot.by_key.keys().all(|key| !key.as_ref().starts_with(&newest)));
+        assert_eq!(hot.order.len(), hot.by_key.len());
+    }
+}
