@@ -78,6 +78,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// It was here and is not any more, for good.
+    #[error("{0}")]
+    Gone(String),
     /// The one byte range asked for lies outside a file of `length` bytes.
     #[error("The range is outside the file's {length} bytes.")]
     RangeNotSatisfiable { length: u64 },
@@ -136,6 +139,7 @@ impl ApiError {
             Self::Unavailable(_) | Self::Busy { .. } => "urn:newsdesk:problem:unavailable",
             Self::Unprocessable(_) => "urn:newsdesk:problem:unprocessable",
             Self::RangeNotSatisfiable { .. } => "urn:newsdesk:problem:range-not-satisfiable",
+            Self::Gone(_) => "urn:newsdesk:problem:gone",
             Self::Internal(_) => "urn:newsdesk:problem:internal",
         }
     }
@@ -185,6 +189,7 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::Gone(_) => StatusCode::GONE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -27,6 +27,7 @@ use crate::error::Problem;
         (name = "ratings", description = "Readers' ratings and their moderation"),
         (name = "comments", description = "Readers' comments and their moderation"),
         (name = "media", description = "The media library: uploads, descriptions and the image files"),
+        (name = "banners", description = "Banner slots, banners and link blocks (\"Liên kết\"), their clicks and impressions"),
         (name = "stats", description = "Visit statistics: hits, online now, counters, series, breakdowns"),
         (name = "auth", description = "Sign-in, token refresh and the current user"),
         (name = "users", description = "Staff accounts (admins only)"),

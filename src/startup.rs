@@ -26,17 +26,17 @@ use crate::db::{DatabaseTarget, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, path_config};
 use crate::media::jobs::ImageJobs;
-use crate::media::recent::RecentItems;
 use crate::media::store::MediaStore;
 use crate::pagination::CountCache;
 use crate::ratelimit::RateLimiter;
+use crate::recent::RecentItems;
 use crate::state::AppState;
 use crate::stats::batch::StatsConfig;
 use crate::stats::collector::Collector;
 use crate::webhooks::{self, Outbox};
 use crate::{
-    api_tokens, articles, audit, auth, categories, comments, feeds, media, openapi, ops, ratings, sources, stats, tags,
-    users,
+    api_tokens, articles, audit, auth, banners, categories, comments, feeds, media, openapi, ops, ratings, sources,
+    stats, tags, users,
 };
 use crate::{maintenance, middleware, request_id};
 
@@ -113,6 +113,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         media_store: Arc::new(MediaStore::open(&settings.media_store)?),
         image_jobs: Arc::new(ImageJobs::for_this_machine()),
         media_items: Arc::new(RecentItems::new(std::time::Duration::from_secs(1))),
+        banner_rows: Arc::new(RecentItems::new(std::time::Duration::from_secs(1))),
         settings: Arc::new(settings),
         address_secret: address_secret.into(),
     })
@@ -126,6 +127,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
     ratings::routes(cfg);
     comments::routes(cfg);
     media::routes(cfg);
+    banners::routes(cfg);
     sources::routes(cfg);
     categories::routes(cfg);
     tags::routes(cfg);

@@ -44,7 +44,9 @@ pub struct AppState {
     /// Decoding and resizing, bounded.
     pub image_jobs: Arc<crate::media::jobs::ImageJobs>,
     /// Media items read lately, for serving their files.
-    pub media_items: Arc<crate::media::recent::RecentItems>,
+    pub media_items: Arc<crate::recent::RecentItems<crate::media::model::MediaRow>>,
+    /// Banners read lately, for their click URLs.
+    pub banner_rows: Arc<crate::recent::RecentItems<crate::banners::model::BannerRow>>,
 }
 
 impl AppState {

@@ -73,10 +73,13 @@ pub enum Scope {
     /// Upload and describe images in the media library.
     #[serde(rename = "media:write")]
     MediaWrite,
+    /// Manage banner slots and banners.
+    #[serde(rename = "banners:write")]
+    BannersWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Self::ContentRead,
         Self::ContentWrite,
         Self::RatingsModerate,
@@ -86,6 +89,7 @@ impl Scope {
         Self::WebhooksManage,
         Self::CommentsModerate,
         Self::MediaWrite,
+        Self::BannersWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +103,7 @@ impl Scope {
             Self::WebhooksManage => "webhooks:manage",
             Self::CommentsModerate => "comments:moderate",
             Self::MediaWrite => "media:write",
+            Self::BannersWrite => "banners:write",
         }
     }
 
@@ -126,6 +131,8 @@ pub enum Permission {
     ModerateComments,
     /// Upload images and edit the library (authors: their own uploads only).
     WriteMedia,
+    /// Banner slots and banners.
+    ManageBanners,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +162,7 @@ impl Principal {
                 Scope::WebhooksManage => permission == ManageWebhooks,
                 Scope::CommentsModerate => permission == ModerateComments,
                 Scope::MediaWrite => permission == WriteMedia,
+                Scope::BannersWrite => permission == ManageBanners,
             }),
         }
     }

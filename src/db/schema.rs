@@ -371,3 +371,72 @@ diesel::table! {
 
 diesel::joinable!(articles -> media (cover_media_id));
 diesel::allow_tables_to_appear_in_same_query!(articles, media);
+
+diesel::table! {
+    banner_slots (id) {
+        id -> BigInt,
+        key -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        width -> Nullable<BigInt>,
+        height -> Nullable<BigInt>,
+        ordering -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    banners (id) {
+        id -> BigInt,
+        slot_id -> BigInt,
+        title -> Text,
+        kind -> Text,
+        media_id -> Nullable<BigInt>,
+        image_url -> Nullable<Text>,
+        alt -> Nullable<Text>,
+        target_url -> Text,
+        open_in_new_tab -> Bool,
+        publish_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        weight -> BigInt,
+        active -> Bool,
+        paused_at -> Nullable<Timestamp>,
+        advertiser -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    banner_daily (banner_id, day) {
+        banner_id -> BigInt,
+        day -> Text,
+        clicks -> BigInt,
+        impressions -> BigInt,
+    }
+}
+
+diesel::table! {
+    banner_click_visitors (banner_id, day, visitor_key) {
+        banner_id -> BigInt,
+        day -> Text,
+        visitor_key -> Text,
+    }
+}
+
+diesel::table! {
+    banner_click_breakdowns (banner_id, day, dimension, item) {
+        banner_id -> BigInt,
+        day -> Text,
+        dimension -> Text,
+        item -> Text,
+        clicks -> BigInt,
+    }
+}
+
+diesel::joinable!(banners -> banner_slots (slot_id));
+diesel::allow_tables_to_appear_in_same_query!(banners, banner_slots, media);

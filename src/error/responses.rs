@@ -70,6 +70,11 @@ pub struct UnsupportedImageType(#[allow(dead_code)] Problem);
 #[response(status = 422, content_type = "application/problem+json")]
 pub struct Unprocessable(#[allow(dead_code)] Problem);
 
+/// It was here and is not any more.
+#[derive(IntoResponses)]
+#[response(status = 410, content_type = "application/problem+json")]
+pub struct Gone(#[allow(dead_code)] Problem);
+
 /// The byte range lies outside the file.
 #[derive(IntoResponses)]
 #[response(status = 416, content_type = "application/problem+json",

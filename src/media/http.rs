@@ -507,7 +507,7 @@ pub async fn update_media(
             changes.updated_at = Some(at);
             let (before, after) = model::update(conn, id, &changes)?;
             let users = model::articles_using(conn, id)?;
-            let usage = users.len() as i64;
+            let usage = model::usage_count(conn, id)?;
             let urls = FileUrls::new(&site.media);
             let (before, after_response) = (urls.response(before, usage), urls.response(after.clone(), usage));
             Change::new("media.update", "media", id)
@@ -692,7 +692,7 @@ async fn serve(
                 ApiError::NotFound(_) => ApiError::NotFound("No such file.".into()),
                 other => other,
             })?;
-            state.media_items.put(item.clone());
+            state.media_items.put(item.id, item.clone());
             item
         }
     };

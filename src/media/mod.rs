@@ -8,7 +8,6 @@ pub mod http;
 pub mod jobs;
 pub mod model;
 pub mod processing;
-pub mod recent;
 pub mod store;
 pub mod urls;
 

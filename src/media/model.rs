@@ -120,17 +120,27 @@ fn searchable(filename: &str, alt: &Option<String>, caption: &Option<String>, cr
     crate::search::fold(&format!("{filename} {text}"))
 }
 
-/// How many things use each item: articles whose cover it is.
+/// How many things use each item: articles whose cover it is, and banners that show it.
 pub fn usage_counts(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, i64)>, ApiError> {
-    use crate::db::schema::articles;
+    use crate::db::schema::{articles, banners};
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(articles::table
+    let covers: Vec<(i64, i64)> = articles::table
         .filter(articles::cover_media_id.eq_any(ids))
         .group_by(articles::cover_media_id)
         .select((articles::cover_media_id.assume_not_null(), diesel::dsl::count_star()))
-        .load(conn)?)
+        .load(conn)?;
+    let shown: Vec<(i64, i64)> = banners::table
+        .filter(banners::media_id.eq_any(ids))
+        .group_by(banners::media_id)
+        .select((banners::media_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for (id, n) in covers.into_iter().chain(shown) {
+        *counts.entry(id).or_default() += n;
+    }
+    Ok(counts.into_iter().collect())
 }
 
 pub fn usage_count(conn: &mut DbConnection, id: i64) -> Result<i64, ApiError> {
@@ -148,7 +158,10 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<MediaRow, ApiError> {
     let item = find(conn, id)?;
     let used = usage_count(conn, id)?;
     if used > 0 {
-        return Err(ApiError::conflict("id", format!("is used by {used} article(s); replace their cover first")));
+        return Err(ApiError::conflict(
+            "id",
+            format!("is used by {used} article cover(s) or banner(s); replace the image there first"),
+        ));
     }
     diesel::delete(media::table.find(id)).execute(conn)?;
     Ok(item)

@@ -62,7 +62,7 @@ pub struct MediaResponse {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Articles whose cover it is.
+    /// Articles whose cover it is, and banners that show it.
     pub usage_count: i64,
     /// The original, re-encoded without its metadata.
     pub url: String,

@@ -103,6 +103,8 @@ pub struct Batch {
     pub breakdown_views: BTreeMap<(String, &'static str, String), i64>,
     /// People's views of articles, by (visitor, article).
     pub article_views: BTreeMap<(String, i64), Activity>,
+    /// Banner clicks and impressions.
+    pub banners: super::banners::BannerBatch,
 }
 
 impl Batch {
@@ -134,6 +136,7 @@ impl Batch {
     /// Puts a batch that failed to flush back in front of what came since.
     pub(super) fn absorb(&mut self, older: Batch, window: Duration) {
         self.hits += older.hits;
+        self.banners.absorb(older.banners);
         for (key, visitor) in older.visitors {
             match self.visitors.get_mut(&key) {
                 Some(current) => current.activity.absorb(visitor.activity, window),

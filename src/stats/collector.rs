@@ -66,9 +66,20 @@ impl Collector {
         self.metrics.hits_recorded.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Hits waiting for the next flush.
+    /// A banner click: memory only, like a hit.
+    pub fn record_click(&self, click: super::banners::Click) {
+        self.lock_batch().banners.click(click);
+    }
+
+    /// Banners a frontend showed, on the local day `day`.
+    pub fn record_impressions(&self, banner_ids: &[i64], day: &str) {
+        self.lock_batch().banners.impressions(banner_ids, day);
+    }
+
+    /// Hits, banner clicks and impressions waiting for the next flush.
     pub fn pending(&self) -> u64 {
-        self.lock_batch().hits
+        let batch = self.lock_batch();
+        batch.hits + batch.banners.events
     }
 
     fn lock_batch(&self) -> std::sync::MutexGuard<'_, Batch> {

@@ -71,38 +71,67 @@ pub async fn record_hit(
     }
     checks.finish()?;
     let visitor_id = client::visitor_id(&req, input.visitor_id.as_deref())?;
-
-    let collector = &state.stats;
-    let at = collector.clock().now();
-    let user_agent = client::user_agent(&req);
-    let ip = client::client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
-    // The key's salt changes every local day, so a key cannot be followed across days.
-    let day = periods::day(at, collector.config().time_zone);
-    let salt = client::keyed_hash(&state.address_secret, &["visitor salt", &day]);
-    let visitor_key = match visitor_id {
-        Some(id) => client::keyed_hash(&salt, &["visitor", id]),
-        None => client::keyed_hash(&salt, &["client", &ip, user_agent]),
-    };
-    let (kind, dimensions) = match classify::classify(user_agent) {
-        Agent::Bot { name } => (VisitorKind::Bot, vec![("bot", name)]),
-        Agent::Browser { browser, os } => {
-            let kind = if is_member(&req, &state) { VisitorKind::Member } else { VisitorKind::Guest };
-            let referrer_host = referrer
-                .as_deref()
-                .and_then(|r| url::Url::parse(r).ok())
-                .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_owned()))
-                .unwrap_or_else(|| "(direct)".to_owned());
-            let dims = vec![
-                ("browser", browser),
-                ("os", os),
-                ("referrer_host", referrer_host),
-                ("country", country(&req, &state)),
-            ];
-            (kind, dims)
-        }
-    };
-    collector.record(Hit { at, visitor_key, kind, dimensions, article_id: input.article_id });
+    let at = state.stats.clock().now();
+    let reader = Reader::of(&req, &state, visitor_id, referrer.as_deref(), at);
+    state.stats.record(Hit {
+        at,
+        visitor_key: reader.visitor_key,
+        kind: reader.kind,
+        dimensions: reader.dimensions,
+        article_id: input.article_id,
+    });
     Ok(HttpResponse::Accepted().json(HitAccepted { status: "accepted" }))
+}
+
+/// Who sent a public request, as the statistics count them: a keyed hash, what kind of
+/// visitor, and the dimensions the breakdowns count under.
+pub struct Reader {
+    /// The local day in the site's time zone.
+    pub day: String,
+    pub visitor_key: String,
+    pub kind: VisitorKind,
+    /// `("bot", name)` for crawlers; browser, OS, referrer host and country for people.
+    pub dimensions: Vec<(&'static str, String)>,
+}
+
+impl Reader {
+    /// `visitor_id` is the frontend's (or a cookie's) anonymous id; without one the client
+    /// address and user agent stand for the visitor.
+    pub fn of(
+        req: &HttpRequest,
+        state: &AppState,
+        visitor_id: Option<&str>,
+        referrer: Option<&str>,
+        at: chrono::NaiveDateTime,
+    ) -> Self {
+        let user_agent = client::user_agent(req);
+        let ip = client::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
+        // The key's salt changes every local day, so a key cannot be followed across days.
+        let day = periods::day(at, state.stats.config().time_zone);
+        let salt = client::keyed_hash(&state.address_secret, &["visitor salt", &day]);
+        let visitor_key = match visitor_id {
+            Some(id) => client::keyed_hash(&salt, &["visitor", id]),
+            None => client::keyed_hash(&salt, &["client", &ip, user_agent]),
+        };
+        let (kind, dimensions) = match classify::classify(user_agent) {
+            Agent::Bot { name } => (VisitorKind::Bot, vec![("bot", name)]),
+            Agent::Browser { browser, os } => {
+                let kind = if is_member(req, state) { VisitorKind::Member } else { VisitorKind::Guest };
+                let referrer_host = referrer
+                    .and_then(|r| url::Url::parse(r).ok())
+                    .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_owned()))
+                    .unwrap_or_else(|| "(direct)".to_owned());
+                let dims = vec![
+                    ("browser", browser),
+                    ("os", os),
+                    ("referrer_host", referrer_host),
+                    ("country", country(req, state)),
+                ];
+                (kind, dims)
+            }
+        };
+        Self { day, visitor_key, kind, dimensions }
+    }
 }
 
 /// A reader signed in on the portal: the frontend forwards their access token. Only the

@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod banners;
 pub mod batch;
 pub mod classify;
 pub mod collector;

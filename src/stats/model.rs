@@ -74,6 +74,7 @@ pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: 
     }
     add_breakdowns(conn, &batch.breakdown_views, &breakdown_visits)?;
     add_article_views(conn, &batch.article_views, config, now)?;
+    super::banners::flush(conn, &batch.banners)?;
     for ((metric, period), n) in &counters {
         add_counter(conn, metric, period, *n)?;
     }

@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Every event an endpoint can subscribe to (besides `*` and `{resource}.*`).
-pub const EVENT_TYPES: [&str; 27] = [
+pub const EVENT_TYPES: [&str; 33] = [
     "article.created",
     "article.updated",
     "article.published",
@@ -61,6 +61,12 @@ pub const EVENT_TYPES: [&str; 27] = [
     "media.created",
     "media.updated",
     "media.deleted",
+    "banner_slot.created",
+    "banner_slot.updated",
+    "banner_slot.deleted",
+    "banner.created",
+    "banner.updated",
+    "banner.deleted",
     "ping",
 ];
 

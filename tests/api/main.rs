@@ -4,6 +4,7 @@
 mod articles;
 mod audit;
 mod auth;
+mod banners;
 mod cli;
 mod comments;
 mod corpus;
