@@ -219,7 +219,28 @@ def write_paths(workdir, name, paths):
     return path
 
 
-def scenarios(base, workdir, rows, commented, article_count):
+def banner_setup(server, workdir):
+    """A "Liên kết" slot with six text banners, made through the API; returns the files of
+    its read path and of the banners' click paths."""
+    token = login(server)
+
+    def post(path, body):
+        request = urllib.request.Request(server.base + path, data=json.dumps(body).encode(), method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as reply:
+            return json.load(reply)
+
+    slot = post("/api/v1/banner-slots", {"key": "sidebar-links", "name": "Liên kết", "order": "weight"})
+    clicks = []
+    for n in range(6):
+        banner = post("/api/v1/banners", {"slot_id": slot["id"], "title": f"Liên kết {n}", "kind": "text",
+                                          "target_url": f"https://lien-ket-{n}.example.vn/", "weight": n})
+        clicks.append(banner["click_url"])
+    return (write_paths(workdir, "slot.txt", ["/api/v1/banner-slots/by-key/sidebar-links"]),
+            write_paths(workdir, "clicks.txt", clicks))
+
+
+def scenarios(base, workdir, rows, commented, article_count, banners):
     slugs = write_paths(workdir, "slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
     comment_lists = write_paths(workdir, "comments.txt", [f"/api/v1/articles/{id}/comments" for id, _ in commented])
     ids = write_paths(workdir, "ids.txt", [f"/api/v1/articles/{id}" for id, _ in rows])
@@ -242,6 +263,8 @@ def scenarios(base, workdir, rows, commented, article_count):
                        "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dong+xoai",
                        "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=nong+thon+moi"])]),
         ("GET comment list (top-level page with replies)", base + "/", "random_path.lua", [comment_lists]),
+        ("GET banner slot by key (six links)", base + "/", "random_path.lua", [banners[0]]),
+        ("GET banner click (302, counted)", base + "/", "random_path.lua", [banners[1]]),
         ("GET stats summary", base + "/api/v1/stats/summary", "random_path.lua",
          [write_paths(workdir, "summary.txt", ["/api/v1/stats/summary"])]),
         ("POST stats hits (10% bots)", base + "/", "hits.lua", []),
@@ -338,7 +361,8 @@ def main():
     log(f"baseline: {baseline_result['rps']:,.0f} req/s")
 
     results = []
-    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles):
+    banners = banner_setup(server, workdir)
+    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles, banners):
         result = measure([server], lambda duration: wrk(url, script, args, duration, connections), seconds, smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
@@ -362,7 +386,8 @@ def main():
             pg_rows = rows_postgres(pg_url, ARTICLE_ROWS, articles)
             pg_commented = rows_postgres(pg_url, COMMENTED_ROWS, articles)
             pg_results = []
-            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles):
+            pg_banners = banner_setup(servers[0], workdir)
+            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles, pg_banners):
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
