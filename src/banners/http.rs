@@ -192,6 +192,11 @@ impl BannerInput {
         if !(0..=1_000_000).contains(&weight) {
             checks.error("weight", "must be from 0 to 1000000");
         }
+        for (field, at) in [("publish_at", self.publish_at), ("expires_at", self.expires_at)] {
+            if at.is_some_and(|at| !(1970..=9999).contains(&chrono::Datelike::year(&at))) {
+                checks.error(field, "must be a time from 1970 to 9999");
+            }
+        }
         if let (Some(from), Some(until)) = (self.publish_at, self.expires_at)
             && until <= from
         {
@@ -579,6 +584,12 @@ pub async fn banner_stats(
     let query = query.into_inner();
     let time_zone = state.stats.config().time_zone;
     let today = state.stats.clock().now().and_utc().with_timezone(&time_zone).date_naive();
+    use chrono::Datelike;
+    for (field, date) in [("from", query.from), ("to", query.to)] {
+        if date.is_some_and(|d| !(1970..=9999).contains(&d.year())) {
+            return Err(ApiError::field(field, "must be a day from 1970 to 9999"));
+        }
+    }
     let to = query.to.unwrap_or(today);
     let from = query.from.unwrap_or(to - chrono::Duration::days(30));
     let monthly = match query.granularity.as_deref() {

@@ -239,6 +239,9 @@ async fn bad_banners_are_refused_and_change_nothing() {
         reply.assert_problem(400);
         assert!(reply.error_fields().contains(&field.to_owned()), "{body}: {}", reply.body);
     }
+    let ancient = json!({"slot_id": links, "title": "x", "kind": "text", "target_url": "https://a.vn/",
+                         "publish_at": "1900-01-01T00:00:00Z"});
+    app.post("/api/v1/banners", &ancient).await.assert_problem(400);
     app.post(
         "/api/v1/banners",
         &json!({"slot_id": links, "title": "x", "kind": "text", "target_url": "https://a.vn/", "extra": 1}),
@@ -252,6 +255,15 @@ async fn bad_banners_are_refused_and_change_nothing() {
         .await
         .assert_problem(400);
     assert_eq!(app.count_rows("banner_slots"), 1);
+    let kept = banner(&app, link(links, "giu-lai", 0)).await;
+    for query in
+        ["from=0001-01-01", "to=9999-12-31&from=1970-01-01", "granularity=week", "from=2026-12-05&to=2026-12-01"]
+    {
+        app.get_as_admin(&format!("/api/v1/banners/{}/stats?{query}", kept["id"])).await.assert_problem(400);
+    }
+    let listed =
+        app.get_as_admin(&format!("/api/v1/banners?slot_id={links}&active=true&expired=false&per_page=1")).await;
+    assert_eq!(listed.body["data"][0]["id"], kept["id"], "{}", listed.body);
 
     let author = app.user_token("phong.vien", "author").await;
     let refused = app
