@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 
 MOTO_VERSION=5.2.5
 VENV=target/s3-venv
-if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION"; then
+if [ ! -x "$VENV/bin/moto_server" ] || [ "$("$VENV/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p')" != "$MOTO_VERSION" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "moto[server]==${MOTO_VERSION}"
 fi
@@ -32,7 +32,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "S3 check failed: $*" >&2; tail -20 "$WORK"/*.log >&2 || true; exit 1; }
+fail() { echo "S3 check failed: $*" >&2; tail -n 20 "$WORK"/*.log >&2 || true; exit 1; }
 
 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" > "$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
@@ -48,6 +48,8 @@ else:
         print(item["Key"])
 PY
 }
+# Listed whole before it is searched: `grep -q` leaving early would break the pipe.
+stored() { local listing; listing=$(bucket list "$BUCKET"); grep -qx "$1" <<< "$listing"; }
 for _ in $(seq 1 100); do curl -s -o /dev/null "$AWS_ENDPOINT" && break; sleep 0.1; done
 bucket create "$BUCKET"
 psql -q "$PG_ADMIN" -c "CREATE DATABASE ${DB_NAME}"
@@ -93,19 +95,25 @@ curl -fs -o "$WORK/item.json" -H "Authorization: Bearer $TOKEN" -H 'content-type
   fail "the upload through the first process"
 ID=$(json '["id"]' < "$WORK/item.json")
 SHA=$(json '["sha256"]' < "$WORK/item.json")
-bucket list "$BUCKET" | grep -qx "portal/$SHA/original.png" || fail "the original is not in the bucket"
+stored "portal/$SHA/original.png" || fail "the original is not in the bucket"
 echo "uploaded through process A: portal/$SHA/original.png in the bucket"
 
 VARIANT="/media/$ID/${SHA:0:8}/960.webp"
 curl -fs -D "$WORK/variant.headers" -o "$WORK/variant.webp" "$B$VARIANT" || fail "the variant through the second process"
 grep -qi '^content-type: image/webp' "$WORK/variant.headers" || fail "the variant is not WebP"
 [ "$(head -c 4 "$WORK/variant.webp")" = RIFF ] || fail "the variant is not a WebP file"
-bucket list "$BUCKET" | grep -qx "portal/$SHA/960.webp" || fail "the variant made by process B is not kept in the bucket"
+stored "portal/$SHA/960.webp" || fail "the variant made by process B is not kept in the bucket"
 cmp -s "$WORK/variant.webp" <(curl -fs "$A$VARIANT") || fail "process A serves other bytes for the variant"
 echo "variant made by process B from the bucket, kept there, the same through process A"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TOKEN" "$B/api/v1/media/$ID")" = 204 ] ||
   fail "the delete through the second process"
 [ -z "$(bucket list "$BUCKET")" ] || fail "the files stay in the bucket after the delete"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$A$VARIANT")" = 404 ] || fail "the deleted variant is still served"
+# The other process keeps the item it read for a second.
+GONE=""
+for _ in $(seq 1 30); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$A$VARIANT")" = 404 ] && { GONE=yes; break; }
+  sleep 0.1
+done
+[ -n "$GONE" ] || fail "the deleted variant is still served by the other process after 3 s"
 echo "S3 check passed"
