@@ -536,7 +536,7 @@ pub struct PeriodFigures {
 
 /// Counted clicks under one item of a dimension.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BreakdownItem {
+pub struct ClickBreakdownItem {
     pub item: String,
     pub clicks: i64,
 }
@@ -544,10 +544,10 @@ pub struct BreakdownItem {
 /// Counted clicks by country, browser, operating system and referring site.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ClickBreakdowns {
-    pub country: Vec<BreakdownItem>,
-    pub browser: Vec<BreakdownItem>,
-    pub os: Vec<BreakdownItem>,
-    pub referrer_host: Vec<BreakdownItem>,
+    pub country: Vec<ClickBreakdownItem>,
+    pub browser: Vec<ClickBreakdownItem>,
+    pub os: Vec<ClickBreakdownItem>,
+    pub referrer_host: Vec<ClickBreakdownItem>,
 }
 
 /// A banner's figures for its advertiser.
@@ -642,7 +642,7 @@ pub async fn banner_stats(
             "referrer_host" => &mut breakdowns.referrer_host,
             _ => continue,
         };
-        list.push(BreakdownItem { item, clicks: n });
+        list.push(ClickBreakdownItem { item, clicks: n });
     }
     for list in [&mut breakdowns.country, &mut breakdowns.browser, &mut breakdowns.os, &mut breakdowns.referrer_host] {
         list.sort_by(|a, b| b.clicks.cmp(&a.clicks).then_with(|| a.item.cmp(&b.item)));

@@ -21,7 +21,7 @@ use crate::media::urls::{FileUrls, Variant};
 use crate::state::AppState;
 use crate::stats::banners::Click;
 use crate::stats::batch::VisitorKind;
-use crate::stats::hits::Reader;
+use crate::stats::reader::Reader;
 
 /// How long a paused or expired banner's click URL still redirects (without counting).
 const GRACE_HOURS: i64 = 24;

@@ -11,6 +11,7 @@ pub mod counters;
 pub mod hits;
 pub mod model;
 pub mod periods;
+pub mod reader;
 pub mod reports;
 pub mod summary;
 

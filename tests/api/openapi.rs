@@ -141,3 +141,32 @@ async fn what_the_server_sends_is_documented() {
         assert_eq!(again.status, 304, "{path}");
     }
 }
+
+/// Two response types of one name would be one schema in the document, and one of the
+/// operations would describe the other's body.
+#[test]
+fn schema_names_are_unique_in_the_source() {
+    let mut names = std::collections::HashMap::new();
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
+                let Some(rest) = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum ")) else {
+                    continue;
+                };
+                let derives = lines[n.saturating_sub(4)..n].iter().any(|l| l.contains("ToSchema"));
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if derives && let Some(other) = names.insert(name.clone(), path.display().to_string()) {
+                    panic!("{name} is a schema in {other} and in {}", path.display());
+                }
+            }
+        }
+    }
+}
