@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::articles::input::ArticleInput;
 use crate::articles::model::revisions::RevisionMeta;
@@ -157,7 +156,7 @@ async fn demo_covers(db: &Db, store: &MediaStore) -> Result<HashMap<usize, i64>,
     for demo in &ARTICLES {
         let Some((palette, alt, caption)) = demo.cover else { continue };
         let bytes = demo_photo(palette);
-        let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = MediaStore::content_hash(&bytes);
         let lookup = sha256.clone();
         if let Some(existing) = db.read(move |conn| media::find_by_hash(conn, &lookup)).await? {
             ids.insert(palette, existing.id);

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::model::{Article, ArticleRow, Status};
 use crate::config::SiteUrls;
 use crate::media::model::MediaRow;
-use crate::media::urls::{FileUrls, Focal, Variant};
+use crate::media::urls::{FileUrls, Focal, Variant, page_url};
 use crate::state::AppState;
 
 /// The source an article cites, embedded.
@@ -60,18 +60,13 @@ pub struct CoverImageResponse {
     pub variants: Option<Vec<Variant>>,
 }
 
-/// The width a cover's `url` shows, when the image is at least that wide.
-const COVER_WIDTH: u32 = 1280;
-
 impl CoverImageResponse {
     fn new(row: &ArticleRow, media: Option<MediaRow>, site: &SiteUrls) -> Option<Self> {
         let (alt, caption, credit) = (row.cover_alt.clone(), row.cover_caption.clone(), row.cover_credit.clone());
         if let Some(item) = media {
             let variants = FileUrls::new(&site.media).variants(&item, None);
-            let mut fallback = variants.iter().filter(|v| !v.mime_type.ends_with("webp"));
-            let chosen = fallback.clone().find(|v| v.width == COVER_WIDTH).or_else(|| fallback.next_back());
             return Some(Self {
-                url: chosen.map(|v| v.url.clone()).unwrap_or_default(),
+                url: page_url(&variants),
                 alt: alt.or(item.alt),
                 caption: caption.or(item.caption),
                 credit: credit.or(item.credit),

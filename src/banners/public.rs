@@ -17,7 +17,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Gone, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::extract::ApiJson;
-use crate::media::urls::{FileUrls, Variant};
+use crate::media::urls::{FileUrls, Variant, page_url};
 use crate::state::AppState;
 use crate::stats::banners::Click;
 use crate::stats::batch::VisitorKind;
@@ -27,8 +27,6 @@ use crate::stats::reader::Reader;
 const GRACE_HOURS: i64 = 24;
 /// The first-party cookie that keeps a reader the same visitor across addresses.
 const VISITOR_COOKIE: &str = "nd_banner_visitor";
-/// The width of a library image's `url`, when it is at least that wide.
-const IMAGE_WIDTH: u32 = 1280;
 
 pub fn click_url(id: i64) -> String {
     format!("/api/v1/banners/{id}/click")
@@ -54,10 +52,8 @@ impl BannerImage {
         if let Some(id) = banner.media_id {
             let Some(item) = crate::media::model::by_ids(conn, &[id])?.remove(&id) else { return Ok(None) };
             let variants = FileUrls::new(&site.media).variants(&item, None);
-            let mut fallback = variants.iter().filter(|v| !v.mime_type.ends_with("webp"));
-            let chosen = fallback.clone().find(|v| v.width == IMAGE_WIDTH).or_else(|| fallback.next_back());
             return Ok(Some(Self {
-                url: chosen.map(|v| v.url.clone()).unwrap_or_default(),
+                url: page_url(&variants),
                 width: Some(item.width),
                 height: Some(item.height),
                 alt: banner.alt.clone().or(item.alt),

@@ -6,7 +6,6 @@ use actix_web::web::{Bytes, Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, delete, get, head, patch, post};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, MediaChanges, MediaRow, NewMedia};
@@ -265,7 +264,7 @@ pub async fn upload_media(
     if received.bytes.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }
-    let sha256 = hex(&Sha256::digest(&received.bytes));
+    let sha256 = MediaStore::content_hash(&received.bytes);
     let lookup = sha256.clone();
     if let Some(existing) = state.db.read(move |conn| model::find_by_hash(conn, &lookup)).await? {
         return respond_existing(&state, existing).await;
@@ -334,14 +333,6 @@ async fn respond_existing(state: &AppState, item: MediaRow) -> Result<HttpRespon
     let id = item.id;
     let usage = state.db.read(move |conn| model::usage_count(conn, id)).await?;
     Ok(HttpResponse::Ok().json(urls(state).response(item, usage)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        use std::fmt::Write;
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -801,6 +792,9 @@ mod tests {
 
     #[test]
     fn hashes_are_hex() {
-        assert_eq!(hex(&[0x00, 0xab, 0x10]), "00ab10");
+        assert_eq!(
+            MediaStore::content_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -99,6 +99,16 @@ impl MediaStore {
         &self.location
     }
 
+    /// The SHA-256 of a file's bytes, in hex: the name its files are kept under.
+    pub fn content_hash(bytes: &[u8]) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, b| {
+            use std::fmt::Write;
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+    }
+
     pub fn key(sha256: &str, name: &str) -> Path {
         Path::from(format!("{sha256}/{name}"))
     }

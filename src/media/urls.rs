@@ -72,6 +72,18 @@ pub struct MediaResponse {
     pub crops: Vec<Crop>,
 }
 
+/// The width an image's single `url` shows (an article cover, a banner), when the image
+/// is at least that wide.
+const PAGE_WIDTH: u32 = 1280;
+
+/// Of an item's `variants`, the one a plain `<img src>` gets: the 1280 px (or the widest)
+/// in the original's format, which every browser shows.
+pub fn page_url(variants: &[Variant]) -> String {
+    let mut fallback = variants.iter().filter(|v| !v.mime_type.ends_with("webp"));
+    let chosen = fallback.clone().find(|v| v.width == PAGE_WIDTH).or_else(|| fallback.next_back());
+    chosen.map(|v| v.url.clone()).unwrap_or_default()
+}
+
 /// The file URLs of an item: `{base}/{id}/{hash8}/{name}.{ext}`.
 pub struct FileUrls<'a> {
     pub base: &'a str,
