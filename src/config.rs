@@ -16,6 +16,17 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = "newsdesk.db", value_parser = DatabaseTarget::parse)]
     pub database_url: DatabaseTarget,
 
+    /// PostgreSQL read replicas (hot standbys of `DATABASE_URL`), comma-separated: public,
+    /// anonymous reads are spread across them; everything else stays on the primary.
+    #[arg(long, env = "NEWSDESK_REPLICA_URLS", value_name = "NEWSDESK_REPLICA_URLS", value_delimiter = ',',
+          value_parser = parse_replica_url)]
+    pub replica_urls: Vec<String>,
+
+    /// Seconds a replica may lag behind the primary before its reads go to the primary.
+    #[arg(long, env = "NEWSDESK_REPLICA_MAX_LAG", value_name = "NEWSDESK_REPLICA_MAX_LAG", default_value_t = 5.0,
+          value_parser = parse_seconds)]
+    pub replica_max_lag: f64,
+
     /// Address and port to listen on.
     #[arg(long, env = "NEWSDESK_BIND", value_name = "NEWSDESK_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -307,6 +318,8 @@ impl Settings {
             cors_origins: Vec::new(),
             workers: None,
             db_pool_size: 8,
+            replica_urls: Vec::new(),
+            replica_max_lag: 5.0,
             shutdown_timeout: 30,
             admin_password: None,
             jwt_secret: None,
@@ -437,6 +450,16 @@ fn parse_purge_url(value: &str) -> Result<String, String> {
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Ok(value.to_owned()),
         _ => Err(format!("`{value}` is not an http or https URL")),
+    }
+}
+
+/// A `postgres://` URL of a read replica.
+fn parse_replica_url(value: &str) -> Result<String, String> {
+    match DatabaseTarget::parse(value)? {
+        DatabaseTarget::Postgres(url) => Ok(url),
+        DatabaseTarget::Sqlite(_) => {
+            Err(format!("`{}` is not a postgres:// URL (replicas are PostgreSQL standbys)", value.trim()))
+        }
     }
 }
 

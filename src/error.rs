@@ -112,6 +112,11 @@ impl ApiError {
         Self::Conflict { detail: message.clone(), errors: vec![FieldError::new(field, message)] }
     }
 
+    /// The server failed, not the request: the database went away or broke the query.
+    pub fn is_server_side(&self) -> bool {
+        matches!(self, Self::Internal(_) | Self::Unavailable(_))
+    }
+
     /// The problem in one line, field errors included, for the command line and logs.
     pub fn describe(&self) -> String {
         if let Self::Internal(cause) = self {

@@ -50,6 +50,13 @@ impl Metrics {
             ("newsdesk_db_pool_wait_microseconds_total", "Time spent waiting for a pooled connection."),
             ("newsdesk_db_pool_waits_total", "Connections taken from each pool."),
             ("newsdesk_db_queries_total", "SQL statements run."),
+            ("newsdesk_db_replica_up", "1 while a read replica serves reads (answering, within the allowed lag)."),
+            (
+                "newsdesk_db_replica_lag_seconds",
+                "How far behind the primary each replica was at its last check, at most.",
+            ),
+            ("newsdesk_db_replica_reads_total", "Public reads each replica answered."),
+            ("newsdesk_db_replica_fallbacks_total", "Reads a replica failed, answered by the primary instead."),
             ("newsdesk_response_cache_total", "Response cache look-ups by result: hit, stale or miss."),
             ("newsdesk_stats_hits_total", "Hits recorded."),
             ("newsdesk_stats_hit_buffer_depth", "Hits waiting for the next flush."),
@@ -109,6 +116,17 @@ impl Metrics {
             self.counter("newsdesk_db_pool_waits_total", &labels, pool.waits);
         }
         self.counter("newsdesk_db_queries_total", &[], db.queries_run());
+        for replica in db.replicas().map(|r| r.figures()).unwrap_or_default() {
+            let key = |name: &'static str| Key::from_parts(name, vec![Label::new("replica", replica.name.clone())]);
+            let up = replica.status.state == crate::db::replicas::ReplicaState::Healthy;
+            self.recorder.register_gauge(&key("newsdesk_db_replica_up"), &METADATA).set(if up { 1.0 } else { 0.0 });
+            if let Some(lag) = replica.status.lag {
+                self.recorder.register_gauge(&key("newsdesk_db_replica_lag_seconds"), &METADATA).set(lag.as_secs_f64());
+            }
+            self.recorder.register_counter(&key("newsdesk_db_replica_reads_total"), &METADATA).absolute(replica.reads);
+            let fallbacks = key("newsdesk_db_replica_fallbacks_total");
+            self.recorder.register_counter(&fallbacks, &METADATA).absolute(replica.fallbacks);
+        }
         for (result, n) in cache.lookups() {
             self.counter("newsdesk_response_cache_total", &[("result", result)], n);
         }

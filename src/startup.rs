@@ -43,6 +43,7 @@ use crate::{maintenance, middleware, request_id};
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
 pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, String> {
+    let db = db.with_replicas(&settings.replica_urls, Duration::from_secs_f64(settings.replica_max_lag))?;
     let failed = |e: ApiError| format!("cannot prepare the database: {e}");
     let (jwt_secret, address_secret) = db
         .write_blocking(|conn| {
@@ -185,6 +186,7 @@ pub fn openapi_json() -> String {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.stats.start_flushing();
     maintenance::start(state.clone());
+    state.db.watch_replicas();
     let background = AppState { db: state.db.for_background().map_err(std::io::Error::other)?, ..state.clone() };
     webhooks::delivery::start(background.clone());
     articles::schedule::start(background);

@@ -104,6 +104,7 @@ const ARTICLE_FIELDS: [&str; 28] = [
 ];
 
 /// Which articles a list is about, besides its query parameters.
+#[derive(Clone)]
 pub enum ListScope {
     All,
     Category(String),
@@ -206,7 +207,7 @@ pub async fn article_list(
     };
     let result = state
         .db
-        .read(move |conn| {
+        .read_from(viewer.reads_from(), move |conn| {
             match scope {
                 ListScope::All => {}
                 ListScope::Category(slug) => {

@@ -14,7 +14,7 @@ use super::preview::{PreviewKey, PreviewQuery, preview_read};
 use super::response::{ArticleResponse, last_modified, staff_response};
 use crate::auth::Viewer;
 use crate::caching::{self, ResponseCache};
-use crate::db::now;
+use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
 use crate::extract::ApiQuery;
@@ -75,7 +75,7 @@ pub async fn related_articles(
     let at = now();
     let related = state
         .db
-        .read(move |conn| {
+        .read_public(move |conn| {
             let article = model::find(conn, id, Audience::Public, at)?;
             listing::related(conn, &article, limit, at)
         })
@@ -113,7 +113,9 @@ pub async fn get_article_by_slug(
     let audience = audience(&viewer);
     if audience == Audience::Public {
         let key = ResponseCache::article_keys(0, &slug)[1].clone();
-        return public_article(&state, &req, key, move |conn, at| model::find_by_slug(conn, &slug, audience, at)).await;
+        let from = viewer.reads_from();
+        return public_article(&state, &req, key, from, move |conn, at| model::find_by_slug(conn, &slug, audience, at))
+            .await;
     }
     let at = now();
     let article = state.db.read(move |conn| model::find_by_slug(conn, &slug, audience, at)).await?;
@@ -136,7 +138,8 @@ async fn public_article(
     state: &AppState,
     req: &HttpRequest,
     key: String,
-    load: impl FnOnce(&mut crate::db::DbConnection, NaiveDateTime) -> Result<Article, ApiError> + Send + 'static,
+    from: ReadFrom,
+    load: impl FnOnce(&mut crate::db::DbConnection, NaiveDateTime) -> Result<Article, ApiError> + Clone + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     if !caching::wants_fresh(req)
         && let Some(entry) = state.responses.get(&key, 0)
@@ -144,7 +147,7 @@ async fn public_article(
         return Ok(ResponseCache::respond(entry));
     }
     let at = now();
-    let article = state.db.read_by_key(move |conn| load(conn, at)).await?;
+    let article = state.db.read_by_key(from, move |conn| load(conn, at)).await?;
     Ok(state.responses.keep(
         key,
         article_response(article, at, state),
@@ -177,7 +180,8 @@ pub async fn get_article(
     let audience = audience(&viewer);
     if audience == Audience::Public {
         let key = ResponseCache::article_keys(id, "")[0].clone();
-        return public_article(&state, &req, key, move |conn, at| model::find(conn, id, audience, at)).await;
+        let from = viewer.reads_from();
+        return public_article(&state, &req, key, from, move |conn, at| model::find(conn, id, audience, at)).await;
     }
     let at = now();
     let article = state.db.read(move |conn| model::find(conn, id, audience, at)).await?;
@@ -249,7 +253,7 @@ pub async fn top_articles(state: Data<AppState>, query: ApiQuery<TopQuery>) -> R
     };
     let ranked = state
         .db
-        .read(move |conn| match first_day {
+        .read_public(move |conn| match first_day {
             None => Ok(model::most_viewed(conn, limit, at)?.into_iter().map(|a| (a.row.view_count, a)).collect()),
             Some(day) => {
                 // A few extra, for articles that have since been unpublished.

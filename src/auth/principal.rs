@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::tokens::API_TOKEN_PREFIX;
 use crate::api_tokens::model as api_tokens;
-use crate::db::now;
+use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::users::model as users;
@@ -271,6 +271,25 @@ pub struct Viewer(pub Option<Principal>);
 impl Viewer {
     pub fn allows(&self, permission: Permission) -> bool {
         self.0.as_ref().is_some_and(|p| p.allows(permission))
+    }
+
+    /// Anonymous readers may be answered by a replica; anyone signed in reads the primary,
+    /// and so sees their own writes at once.
+    pub fn reads_from(&self) -> ReadFrom {
+        if self.0.is_none() { ReadFrom::AnyReplica } else { ReadFrom::Primary }
+    }
+}
+
+/// Which server a public read may come from, for handlers that need no `Viewer`: a
+/// request without credentials may be answered by a replica; one with credentials is
+/// answered by the primary, as `Viewer::reads_from` decides.
+impl FromRequest for ReadFrom {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+        std::future::ready(Ok(if anonymous { ReadFrom::AnyReplica } else { ReadFrom::Primary }))
     }
 }
 

@@ -171,7 +171,7 @@ pub async fn slot_by_key(state: Data<AppState>, req: HttpRequest, key: Path<Stri
     let site = state.site.clone();
     let (slot, shown) = state
         .db
-        .read(move |conn| {
+        .read_public(move |conn| {
             let slot = model::slot_by_key(conn, &key)?;
             let live = if slot.active { model::live_in_slot(conn, slot.id, at)? } else { Vec::new() };
             let mut shown = Vec::with_capacity(live.len());

@@ -12,7 +12,7 @@ use crate::articles::list::{ArticleListQuery, ListScope, article_list};
 use crate::articles::response::ArticleResponse;
 use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal, Viewer};
-use crate::db::now;
+use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
@@ -125,8 +125,12 @@ impl CategoryInput {
     responses((status = 200, description = "Every category", body = ListResponse<CategoryResponse>), Unavailable)
 )]
 #[get("/categories")]
-pub async fn list_categories(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let all = state.db.read(model::all).await?;
+pub async fn list_categories(
+    state: Data<AppState>,
+    from: ReadFrom,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let all = state.db.read_from(from, model::all).await?;
     let data: Vec<CategoryResponse> = all.into_iter().map(CategoryResponse::from).collect();
     let count = data.len() as i64;
     Ok(ListResponse::paged(data, Some(1), count.max(1), Some(count), None).respond(&req))
@@ -141,9 +145,9 @@ pub async fn list_categories(state: Data<AppState>, req: HttpRequest) -> Result<
               BadRequest, NotFound, Unavailable)
 )]
 #[get("/categories/{id}")]
-pub async fn get_category(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_category(state: Data<AppState>, from: ReadFrom, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let category = state.db.read(move |conn| model::find(conn, id)).await?;
+    let category = state.db.read_from(from, move |conn| model::find(conn, id)).await?;
     Ok(respond(HttpResponse::Ok(), CategoryResponse::from(category)))
 }
 

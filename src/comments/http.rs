@@ -204,7 +204,7 @@ pub async fn list_comments(
     let at = now();
     let (threads, replies, counts) = state
         .db
-        .read(move |conn| {
+        .read_public(move |conn| {
             articles::comment_target(conn, article_id, at)?.ok_or_else(|| ApiError::not_found("article"))?;
             let threads = model::top_level_page(conn, article_id, order, after, per_page)?;
             let ids: Vec<i64> = threads.iter().map(|c| c.id).collect();

@@ -1,5 +1,6 @@
 //! The database: one connection type over SQLite and PostgreSQL, pools, migrations.
 
+pub mod replicas;
 pub mod schema;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use self::replicas::Replicas;
 use crate::error::ApiError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -158,7 +160,8 @@ impl r2d2::CustomizeConnection<DbConnection, r2d2::Error> for SqliteWriter {
 
 /// The pools the app uses. SQLite allows one writer at a time, so writes go through a
 /// pool of one connection (they queue in the process instead of failing with "database
-/// is locked") while reads share a larger pool; PostgreSQL uses one pool for both.
+/// is locked") while reads share a larger pool; PostgreSQL uses one pool for both, and
+/// its read replicas, when there are any, answer public reads.
 #[derive(Clone)]
 pub struct Db {
     read: DbPool,
@@ -167,6 +170,16 @@ pub struct Db {
     queries: Arc<AtomicU64>,
     /// How long connections were waited for: the read pool, then the write pool.
     waits: Arc<[PoolWaits; 2]>,
+    replicas: Option<Arc<Replicas>>,
+}
+
+/// Which server may answer a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// Staff reads, previews, and anything that must see the latest write.
+    Primary,
+    /// Published content for an anonymous reader: a replica within the allowed lag will do.
+    AnyReplica,
 }
 
 /// Connections taken from a pool, and the time spent waiting for them.
@@ -220,7 +233,32 @@ impl Db {
                 .map_err(|e| format!("cannot open the {} database: {e}", target.backend_name()))?,
             DatabaseTarget::Postgres(_) => read.clone(),
         };
-        Ok(Self { read, write, target: target.clone(), queries, waits: Arc::default() })
+        Ok(Self { read, write, target: target.clone(), queries, waits: Arc::default(), replicas: None })
+    }
+
+    /// Sends public reads to these PostgreSQL replicas (`NEWSDESK_REPLICA_URLS`), each
+    /// with a pool the size of the primary's, once `watch_replicas` has found them healthy.
+    pub fn with_replicas(mut self, urls: &[String], max_lag: Duration) -> Result<Self, String> {
+        if urls.is_empty() {
+            return Ok(self);
+        }
+        if !matches!(self.target, DatabaseTarget::Postgres(_)) {
+            return Err("NEWSDESK_REPLICA_URLS needs a PostgreSQL DATABASE_URL".into());
+        }
+        let replicas = Replicas::new(urls, max_lag, self.read.max_size(), self.queries.clone())?;
+        self.replicas = Some(Arc::new(replicas));
+        Ok(self)
+    }
+
+    /// Starts measuring the replicas' lag in the background (nothing without replicas).
+    pub fn watch_replicas(&self) {
+        if let Some(replicas) = &self.replicas {
+            replicas.start_monitor(self.read.clone());
+        }
+    }
+
+    pub fn replicas(&self) -> Option<&Replicas> {
+        self.replicas.as_deref()
     }
 
     /// A read pool of its own for the background workers (deliveries, the scheduler), so
@@ -270,13 +308,50 @@ impl Db {
         actix_web::web::block(move || f(&mut *waits[0].take(&pool)?)).await?
     }
 
+    /// A read of published content for anonymous readers: on a replica when one is usable
+    /// (in turn), else on the primary. A read a replica fails (it went away, or cancelled
+    /// the query to replay) is run again on the primary, so the reader never sees the failure.
+    pub async fn read_public<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(replica) = self.replicas.as_ref().and_then(|r| r.pick()) else {
+            return self.read(f).await;
+        };
+        let (on_replica, retry) = (f.clone(), f);
+        let reading = replica.clone();
+        match actix_web::web::block(move || on_replica(&mut *reading.connection()?)).await? {
+            Err(e) if e.is_server_side() => {
+                replica.failed(&e);
+                self.read(retry).await
+            }
+            done => {
+                replica.served();
+                done
+            }
+        }
+    }
+
+    /// `read` or `read_public`, as `from` says.
+    pub async fn read_from<T, F>(&self, from: ReadFrom, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        match from {
+            ReadFrom::Primary => self.read(f).await,
+            ReadFrom::AnyReplica => self.read_public(f).await,
+        }
+    }
+
     /// A read by key, answered in microseconds. On SQLite it runs right here on the actix
     /// worker when a connection is free: the pages are in memory, and handing the query to
     /// the blocking pool costs more (two thread switches) than the query itself. PostgreSQL
     /// waits on a socket, so there it goes to the pool like any read.
-    pub async fn read_by_key<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read_by_key<T, F>(&self, from: ReadFrom, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Clone + Send + 'static,
         T: Send + 'static,
     {
         if matches!(self.target, DatabaseTarget::Sqlite(_))
@@ -284,7 +359,7 @@ impl Db {
         {
             return f(&mut conn);
         }
-        self.read(f).await
+        self.read_from(from, f).await
     }
 
     /// Runs `f` inside one transaction on the write connection, off the actix workers.

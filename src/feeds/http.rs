@@ -33,7 +33,7 @@ async fn newest(state: &AppState, category: Option<String>) -> Result<(Vec<Artic
     let at = now();
     state
         .db
-        .read(move |conn| {
+        .read_public(move |conn| {
             let mut filter = ListFilter { audience: Some(Audience::Public), ..Default::default() };
             let mut name = None;
             if let Some(slug) = category {

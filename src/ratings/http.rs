@@ -194,7 +194,7 @@ pub async fn rating_summary(state: Data<AppState>, viewer: Viewer, id: Path<i64>
     let at = now();
     let summary = state
         .db
-        .read(move |conn| {
+        .read_from(viewer.reads_from(), move |conn| {
             articles::find(conn, article_id, audience, at)?;
             model::summary(conn, article_id)
         })

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::model::{self, SourceFields, SourceWithCount};
 use crate::audit::{Actor, Change, Origin, changed_fields};
 use crate::auth::{Permission, Principal};
-use crate::db::now;
+use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired, Unauthorized,
@@ -134,11 +134,12 @@ impl SourcePatch {
 #[get("/sources")]
 pub async fn list_sources(
     state: Data<AppState>,
+    from: ReadFrom,
     query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let paging = query.paging()?;
-    let (items, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
+    let (items, total) = state.db.read_from(from, move |conn| model::list(conn, paging)).await?;
     let data = items.into_iter().map(SourceResponse::from).collect();
     Ok(ListResponse::new(data, paging, total).respond(&req))
 }
@@ -152,9 +153,9 @@ pub async fn list_sources(
               BadRequest, NotFound, Unavailable)
 )]
 #[get("/sources/{id}")]
-pub async fn get_source(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_source(state: Data<AppState>, from: ReadFrom, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let source = state.db.read(move |conn| model::find(conn, id)).await?;
+    let source = state.db.read_from(from, move |conn| model::find(conn, id)).await?;
     Ok(respond(HttpResponse::Ok(), SourceResponse::from(source)))
 }
 

@@ -72,7 +72,7 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let since = now - config.online_window;
     let (online, visits, page_views) = state
         .db
-        .read(move |conn| {
+        .read_public(move |conn| {
             let online = model::online(conn, since)?;
             let visits = model::counters(conn, VISITS, &[day.clone(), month, year, total.clone()])?;
             let page_views = model::counters(conn, PAGE_VIEWS, &[day, total])?;

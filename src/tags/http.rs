@@ -11,7 +11,7 @@ use crate::articles::list::{ArticleListQuery, ListScope, article_list};
 use crate::articles::response::ArticleResponse;
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
-use crate::db::now;
+use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType,
@@ -68,11 +68,12 @@ fn check(input: TagInput) -> Result<TagName, ApiError> {
 #[get("/tags")]
 pub async fn list_tags(
     state: Data<AppState>,
+    from: ReadFrom,
     query: ApiQuery<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let paging = query.paging()?;
-    let (page, total) = state.db.read(move |conn| model::list(conn, paging)).await?;
+    let (page, total) = state.db.read_from(from, move |conn| model::list(conn, paging)).await?;
     let data = page.into_iter().map(TagResponse::from).collect();
     Ok(ListResponse::new(data, paging, total).respond(&req))
 }
@@ -84,9 +85,9 @@ pub async fn list_tags(
     responses((status = 200, description = "The tag", body = TagResponse), BadRequest, NotFound, Unavailable)
 )]
 #[get("/tags/{id}")]
-pub async fn get_tag(state: Data<AppState>, id: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_tag(state: Data<AppState>, from: ReadFrom, id: Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let tag = state.db.read(move |conn| model::find(conn, id)).await?;
+    let tag = state.db.read_from(from, move |conn| model::find(conn, id)).await?;
     Ok(HttpResponse::Ok().json(TagResponse::from(tag)))
 }
 
