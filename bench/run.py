@@ -7,6 +7,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import re
 import socket
 import sqlite3
@@ -15,7 +16,9 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
@@ -192,6 +195,59 @@ ARTICLE_ROWS = "SELECT id, slug FROM articles ORDER BY random() LIMIT {limit}"
 COMMENTED_ROWS = "SELECT DISTINCT article_id, '' FROM comments LIMIT {limit}"
 
 
+# Titles spread over the archive, the same ones on both databases (the synthetic data is
+# the same on both), for search queries made of their words.
+TITLE_ROWS = "SELECT id, title FROM articles WHERE id % 97 = 0 ORDER BY id LIMIT {limit}"
+QUALITY_QUERIES = 200
+
+
+def fold(text):
+    """As newsdesk folds search text: no tone or vowel marks, đ as d, lower case."""
+    text = text.replace("đ", "d").replace("Đ", "d")
+    return " ".join("".join(c for c in unicodedata.normalize("NFD", text.lower())
+                            if not unicodedata.combining(c)).split())
+
+
+def search_queries(titles):
+    """Queries made from the articles themselves: 2-4 consecutive syllables of a title (and
+    the article that title belongs to), and single words common and rare among the titles."""
+    pick = random.Random(20261203)
+    phrases = []
+    for article_id, title in titles:
+        words = title.split()
+        length = min(len(words), pick.randint(2, 4))
+        start = pick.randint(0, len(words) - length)
+        phrases.append((article_id, " ".join(words[start:start + length])))
+    counts = {}
+    for _, title in titles:
+        for word in set(title.split()):
+            counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    rare = [w for w in ranked if counts[w] == 1][:200] or ranked[-20:]
+    return {"phrases": phrases, "common": ranked[:20], "rare": rare}
+
+
+def search_path(q, extra=""):
+    return "/api/v1/articles?per_page=20&fields=id,slug,title,snippet" + extra + "&q=" + urllib.parse.quote_plus(q)
+
+
+def search_quality(base, phrases):
+    """For each title phrase: is the first result an article whose title holds the phrase,
+    and is the article it came from in the first ten? Also returns the first results, to
+    compare the databases."""
+    first = top_ten = 0
+    firsts = []
+    for article_id, phrase in phrases:
+        with urllib.request.urlopen(base + search_path(phrase, "&count=false").replace("per_page=20", "per_page=10")) as r:
+            data = json.load(r)["data"]
+        wanted = f" {fold(phrase)} "
+        first += bool(data) and wanted in f" {fold(data[0]['title'])} "
+        top_ten += any(a["id"] == article_id for a in data)
+        firsts.append(data[0]["id"] if data else None)
+    return {"queries": len(phrases), "first": 100.0 * first / max(1, len(phrases)),
+            "top_ten": 100.0 * top_ten / max(1, len(phrases)), "firsts": firsts}
+
+
 def rows_sqlite(path, query, limit):
     with sqlite3.connect(path) as db:
         return db.execute(query.format(limit=int(limit))).fetchall()
@@ -240,7 +296,7 @@ def banner_setup(server, workdir):
             write_paths(workdir, "clicks.txt", clicks))
 
 
-def scenarios(base, workdir, rows, commented, article_count, banners):
+def scenarios(base, workdir, rows, commented, article_count, banners, queries):
     slugs = write_paths(workdir, "slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
     comment_lists = write_paths(workdir, "comments.txt", [f"/api/v1/articles/{id}/comments" for id, _ in commented])
     ids = write_paths(workdir, "ids.txt", [f"/api/v1/articles/{id}" for id, _ in rows])
@@ -252,16 +308,14 @@ def scenarios(base, workdir, rows, commented, article_count, banners):
         ("GET list page, category + tag", base + "/", "random_path.lua",
          [write_paths(workdir, "filtered.txt",
                       [f"{lists}&category=chuyen-muc-{c}&tag=chu-de-{t:03}" for c in range(6) for t in range(0, 500, 25)])]),
-        ("GET search with diacritics", base + "/", "random_path.lua",
-         [write_paths(workdir, "search_vi.txt",
-                      ["/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=d%C3%A2n+v%E1%BA%ADn+kh%C3%A9o",
-                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=%C4%91%E1%BB%93ng+xo%C3%A0i",
-                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=n%C3%B4ng+th%C3%B4n+m%E1%BB%9Bi"])]),
-        ("GET search without diacritics", base + "/", "random_path.lua",
-         [write_paths(workdir, "search_plain.txt",
-                      ["/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dan+van+kheo",
-                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=dong+xoai",
-                       "/api/v1/articles?per_page=20&fields=id,slug,title,snippet&q=nong+thon+moi"])]),
+        ("GET search: title phrase of 2-4 syllables", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_phrases.txt", [search_path(q) for _, q in queries["phrases"]])]),
+        ("GET search: title phrase without diacritics", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_folded.txt", [search_path(fold(q)) for _, q in queries["phrases"]])]),
+        ("GET search: one common word", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_common.txt", [search_path(q) for q in queries["common"]])]),
+        ("GET search: one rare word", base + "/", "random_path.lua",
+         [write_paths(workdir, "search_rare.txt", [search_path(q) for q in queries["rare"]])]),
         ("GET comment list (top-level page with replies)", base + "/", "random_path.lua", [comment_lists]),
         ("GET banner slot by key (six links)", base + "/", "random_path.lua", [banners[0]]),
         ("GET banner click (302, counted)", base + "/", "random_path.lua", [banners[1]]),
@@ -271,6 +325,94 @@ def scenarios(base, workdir, rows, commented, article_count, banners):
         ("POST ratings (distinct readers)", base + "/", "ratings.lua", [article_count]),
         ("mixed 85/10/4/1", base + "/", "mixed.lua", [slugs, article_count]),
     ]
+
+
+REPLICA_PORT = 18432
+
+
+def postgres_url(database):
+    """The URL of `database` on the server PG_ADMIN names."""
+    base, _, rest = PG_ADMIN.rpartition("/")
+    query = rest.partition("?")[2]
+    return f"{base}/{database}" + (f"?{query}" if query else "")
+
+
+def replica_figures(binary, pg_url, rows, workdir, seconds, connections, smoke):
+    """By-slug and list reads through one newsdesk process, first on the primary alone,
+    then with one streaming replica beside it (deploy/replica/cluster.sh: a second local
+    cluster from pg_basebackup), on the same data in the same run. Needs root and Debian's
+    PostgreSQL tools; without them there is no row."""
+    if os.geteuid() != 0 or subprocess.run(["sh", "-c", "command -v pg_createcluster"],
+                                           capture_output=True).returncode != 0:
+        log("no replica figures: they need root and pg_createcluster")
+        return None
+    host_port = PG_ADMIN.split("@", 1)[1].split("/", 1)[0]
+    pg_host, _, pg_port = host_port.partition(":")
+    cluster_env = dict(os.environ, PG_HOST=pg_host, PG_PORT=pg_port or "5432", REPLICA_PORT=str(REPLICA_PORT))
+    cluster = os.path.join(ROOT, "deploy", "replica", "cluster.sh")
+    log("making a streaming replica of the PostgreSQL benchmark database")
+    subprocess.run(["bash", cluster, "up"], env=cluster_env, check=True, stdout=subprocess.DEVNULL)
+    database = pg_url.rpartition("/")[2].partition("?")[0]
+    replica_url = f"postgres://postgres@127.0.0.1:{REPLICA_PORT}/{database}?sslmode=disable"
+    slugs = write_paths(workdir, "replica_slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
+    lists = write_paths(workdir, "replica_lists.txt",
+                        [f"/api/v1/articles?per_page=20&fields=id,slug,title,summary,cover_image,published_at&page={n}"
+                         for n in range(1, 51)])
+    figures = []
+    try:
+        for setup, extra in [("primary only", {}), ("one replica", {"NEWSDESK_REPLICA_URLS": replica_url})]:
+            env = newsdesk_env(pg_url, 18085)
+            env.update(extra)
+            server = Server([binary], env, 18085)
+            if extra:
+                replica_state(server, "healthy")
+            for name, paths in [("GET article by slug", slugs), ("GET list page (20, no body), 50 pages", lists)]:
+                before = replica_reads(server)
+                result = measure([server], lambda duration: wrk(server.base + "/", "random_path.lua", [paths], duration,
+                                                                connections), seconds, smoke)
+                result["replica_reads"] = replica_reads(server) - before
+                log(f"{setup} {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, "
+                    f"{result['replica_reads']:,} reads on the replica")
+                figures.append((setup, name, result))
+            server.stop()
+    finally:
+        subprocess.run(["bash", cluster, "down"], env=cluster_env, check=False)
+    return figures
+
+
+def readyz(server):
+    with urllib.request.urlopen(server.base + "/readyz", timeout=5) as reply:
+        return json.load(reply)
+
+
+def replica_state(server, wanted, limit_seconds=60):
+    started = time.monotonic()
+    while time.monotonic() - started < limit_seconds:
+        replicas = readyz(server).get("replicas", [])
+        if replicas and replicas[0]["state"] == wanted:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the replica did not become {wanted} in {limit_seconds} s")
+
+
+def replica_reads(server):
+    return sum(r["reads"] for r in readyz(server).get("replicas", []))
+
+
+def render_replica(figures):
+    out = ["## Read replica (PostgreSQL, one newsdesk process)", "",
+           "The same reads through one process, on the primary alone and then with one streaming replica "
+           "(`NEWSDESK_REPLICA_URLS`; a second PostgreSQL cluster on this machine, made by "
+           "`deploy/replica/cluster.sh`), 64 connections, random articles across the data set. Both clusters "
+           "share the machine's two cores with newsdesk and wrk, so this shows the cost of routing reads to a "
+           "replica, not the added capacity a replica on its own server gives.", "",
+           "| setup | scenario | req/s | p50 ms | p99 ms | errors | reads on the replica |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for setup, name, r in figures:
+        out.append(f"| {setup} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} "
+                   f"| {r['replica_reads']:,} |")
+    out.append("")
+    return out
 
 
 def measure(servers, run, seconds, smoke):
@@ -311,6 +453,8 @@ def main():
                         help="measure only the cost of a write with webhook subscriptions, and print it")
     parser.add_argument("--only-media", action="store_true",
                         help="measure only uploads and media files (against the baseline), and print it")
+    parser.add_argument("--only-replica", action="store_true",
+                        help="measure only by-slug and list reads with and without a streaming replica, and print it")
     options = parser.parse_args()
     smoke = options.smoke
     articles = 300 if smoke else 100_000
@@ -324,6 +468,20 @@ def main():
     failures = []
     if options.only_webhooks:
         print(render([], [], smoke, webhook_write_cost(binary, baseline_binary, workdir, smoke)))
+        return
+    if options.only_replica:
+        database = f"newsdesk_bench_{os.getpid()}"
+        subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {database}"], check=True)
+        try:
+            pg_url = postgres_url(database)
+            log(f"seeding PostgreSQL with {articles} articles")
+            seed(binary, pg_url, articles, 3000)
+            Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()
+            replica = replica_figures(binary, pg_url, rows_postgres(pg_url, ARTICLE_ROWS, articles), workdir, seconds,
+                                      connections, smoke)
+            print("\n".join(render_replica(replica or [])))
+        finally:
+            subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"])
         return
     if options.only_media:
         document_path = os.path.join(workdir, "article.json")
@@ -362,7 +520,10 @@ def main():
 
     results = []
     banners = banner_setup(server, workdir)
-    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles, banners):
+    queries = search_queries(rows_sqlite(sqlite_path, TITLE_ROWS, QUALITY_QUERIES))
+    quality = {"SQLite": search_quality(server.base, queries["phrases"])}
+    log(f"sqlite search quality: first {quality['SQLite']['first']:.1f} %, top ten {quality['SQLite']['top_ten']:.1f} %")
+    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles, banners, queries):
         result = measure([server], lambda duration: wrk(url, script, args, duration, connections), seconds, smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
@@ -372,13 +533,12 @@ def main():
     server.stop()
     report.append(("SQLite", results, baseline_result["rps"], sqlite_rss, server.ready_seconds, seed_seconds, len(document)))
 
+    replica = None
     if not options.skip_postgres:
         database = f"newsdesk_bench_{os.getpid()}"
         subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {database}"], check=True)
         try:
-            base, _, rest = PG_ADMIN.rpartition("/")
-            query = rest.partition("?")[2]
-            pg_url = f"{base}/{database}" + (f"?{query}" if query else "")
+            pg_url = postgres_url(database)
             log(f"seeding PostgreSQL with {articles} articles")
             pg_seed = seed(binary, pg_url, articles, 3000)
             Server([binary], newsdesk_env(pg_url, 18082), 18082).stop()
@@ -387,7 +547,10 @@ def main():
             pg_commented = rows_postgres(pg_url, COMMENTED_ROWS, articles)
             pg_results = []
             pg_banners = banner_setup(servers[0], workdir)
-            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles, pg_banners):
+            quality["PostgreSQL"] = search_quality(servers[0].base, queries["phrases"])
+            log(f"postgres search quality: first {quality['PostgreSQL']['first']:.1f} %, "
+                f"top ten {quality['PostgreSQL']['top_ten']:.1f} %")
+            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles, pg_banners, queries):
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]
@@ -403,6 +566,12 @@ def main():
                 s.stop()
             report.append(("PostgreSQL, two newsdesk processes", pg_results, baseline_result["rps"], pg_rss, ready,
                            pg_seed, len(document)))
+            replica = replica_figures(binary, pg_url, pg_rows, workdir, seconds, connections, smoke)
+            for setup, name, result in replica or []:
+                if result["errors"]:
+                    failures.append(f"{setup} {name}: {result['errors']} errors")
+                if setup == "one replica" and result["replica_reads"] == 0:
+                    failures.append(f"{setup} {name}: no read went to the replica")
         finally:
             subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"])
 
@@ -445,7 +614,7 @@ def main():
     media = media_figures(binary, photos_binary, baseline_result["rps"], workdir, smoke, connections, seconds)
     if not smoke:
         failures += media_failures(media)
-    text = render(report, scaling, smoke, webhooks, media)
+    text = render(report, scaling, smoke, webhooks, media, replica, quality)
     if smoke:
         print(text)
     else:
@@ -722,7 +891,24 @@ def render_media(media):
             f"{media['burst_refused_first']} first answered 503 | < 400 MiB |", ""]
 
 
-def render(report, scaling, smoke, webhooks=None, media=None):
+def render_quality(quality):
+    out = ["## Search quality", "",
+           f"{QUALITY_QUERIES} queries of 2-4 consecutive syllables taken from titles across the archive, typed "
+           "with their diacritics; the same queries on both databases. \"First\": the first result is an article "
+           "whose title holds the phrase. \"Top ten\": the article the phrase was taken from is among the first "
+           "ten. Targets: 95 % and 99 %.", "",
+           "| database | queries | first | top ten |", "|---|---:|---:|---:|"]
+    for name, q in quality.items():
+        out.append(f"| {name} | {q['queries']} | {q['first']:.1f} % | {q['top_ten']:.1f} % |")
+    if len(quality) == 2:
+        a, b = (q["firsts"] for q in quality.values())
+        same = sum(x == y for x, y in zip(a, b))
+        out += ["", f"The two databases give the same first result for {same} of {len(a)} queries."]
+    out.append("")
+    return out
+
+
+def render(report, scaling, smoke, webhooks=None, media=None, replica=None, quality=None):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
                          text=True).stdout.strip()
     out = ["# Benchmarks", "",
@@ -763,6 +949,10 @@ def render(report, scaling, smoke, webhooks=None, media=None):
                 f"{webhooks['delivered']:,} of {webhooks['expected']:,} |",
                 f"| three, held (stored, not sent while timed) | {webhooks['held_ms']:.2f} | "
                 f"{webhooks['held_ratio']:.2f} | |", ""]
+    if quality:
+        out += render_quality(quality)
+    if replica:
+        out += render_replica(replica)
     if media:
         out += render_media(media)
     return "\n".join(out)

@@ -6,11 +6,18 @@
 #   bench/run.sh --smoke   a tiny data set, 1 s per scenario, debug build (CI: the harness runs)
 #   bench/run.sh --only-webhooks   just the cost of an edit with three webhook subscriptions
 #   bench/run.sh --only-media      just uploads and media files, beside the baseline
+#   bench/run.sh --only-replica    just by-slug and list reads on PostgreSQL, without and with a streaming replica
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq wrk
+fi
+# The synthetic corpus is written with Debian's Vietnamese syllable list.
+HUNSPELL_VI_VERSION=1:7.5.0-1
+if [ "$(dpkg-query -W -f='${Version}' hunspell-vi 2>/dev/null)" != "$HUNSPELL_VI_VERSION" ]; then
+  apt-get install -y -qq "hunspell-vi=${HUNSPELL_VI_VERSION}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq "hunspell-vi=${HUNSPELL_VI_VERSION}"; }
 fi
 
 if [ "${1:-}" = "--smoke" ]; then

@@ -108,6 +108,11 @@ enum SeedContent {
         /// Days of statistics history.
         #[arg(long, default_value_t = 365)]
         stats_days: i64,
+        /// A hunspell dictionary of Vietnamese syllables to write with (default: Debian's
+        /// `hunspell-vi`, /usr/share/hunspell/vi_VN.dic, when installed; else a few dozen
+        /// common syllables).
+        #[arg(long)]
+        dictionary: Option<std::path::PathBuf>,
     },
 }
 
@@ -155,10 +160,26 @@ fn run(cli: Cli) -> Result<(), String> {
             log::info!("demo content added: {} sources, {} articles", report.sources, report.articles);
             Ok(())
         }
-        Command::Seed { content: SeedContent::Synthetic { articles, body_bytes, stats_days } } => {
+        Command::Seed { content: SeedContent::Synthetic { articles, body_bytes, stats_days, dictionary } } => {
+            let words = match dictionary {
+                Some(path) => {
+                    Some(std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+                }
+                None => {
+                    let words = std::fs::read_to_string(newsdesk::seed_synthetic::DEFAULT_DICTIONARY).ok();
+                    if words.is_none() {
+                        log::warn!(
+                            "{} is missing (Debian's hunspell-vi): writing with a few dozen common syllables",
+                            newsdesk::seed_synthetic::DEFAULT_DICTIONARY
+                        );
+                    }
+                    words
+                }
+            };
+            let vocabulary = newsdesk::seed_synthetic::Vocabulary::new(words.as_deref());
             let db = open(&settings)?;
             db.run_migrations()?;
-            let report = newsdesk::seed_synthetic::synthetic(&db, articles, body_bytes, stats_days, now())
+            let report = newsdesk::seed_synthetic::synthetic(&db, &vocabulary, articles, body_bytes, stats_days, now())
                 .map_err(|e| format!("seeding failed: {}", e.describe()))?;
             log::info!("added {} synthetic articles in {:.1} s", report.articles, report.seconds);
             Ok(())

@@ -52,14 +52,48 @@ pub fn terms(query: &str) -> Vec<String> {
     words
 }
 
-/// How well a folded title matches the search terms: one point for each term that is a
-/// word of the title, as many again when the title holds all of them in order.
+/// The words and quoted phrases of an article search, folded: `"dân vận khéo" tỉnh` is
+/// the phrase `dan van kheo` (one entry, its words separated by spaces) and the word
+/// `tinh`. Straight and curly quotes both work; an unclosed quote runs to the end. The
+/// first `MAX_TERMS` words count.
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut entries: Vec<String> = Vec::new();
+    let mut words = 0;
+    for (i, part) in query.split(['"', '\u{201c}', '\u{201d}']).enumerate() {
+        let folded = fold(part);
+        let quoted = i % 2 == 1;
+        let parts: Vec<&str> = if quoted { vec![folded.as_str()] } else { folded.split(' ').collect() };
+        for entry in parts.into_iter().filter(|e| !e.is_empty()) {
+            // A phrase past the limit keeps its first words.
+            let kept: Vec<&str> = entry.split(' ').take(MAX_TERMS - words).collect();
+            let entry = kept.join(" ");
+            if !entry.is_empty() && !entries.contains(&entry) {
+                words += kept.len();
+                entries.push(entry);
+            }
+            if words == MAX_TERMS {
+                return entries;
+            }
+        }
+    }
+    entries
+}
+
+/// How well a folded title matches the search terms (words and phrases): a point for
+/// each word of a term the title holds (a phrase counts when the title holds it whole),
+/// as many again when the title holds all of them in order.
 pub fn title_score(folded_title: &str, terms: &[String]) -> usize {
     let words: Vec<&str> = folded_title.split(' ').collect();
-    let present = terms.iter().filter(|term| words.contains(&term.as_str())).count();
-    let in_order = !terms.is_empty()
-        && words.windows(terms.len()).any(|window| window.iter().zip(terms).all(|(word, term)| word == term));
-    present + if in_order { terms.len() } else { 0 }
+    let holds = |sequence: &[&str]| !sequence.is_empty() && words.windows(sequence.len()).any(|w| w == sequence);
+    let present: usize = terms
+        .iter()
+        .map(|term| {
+            let sequence: Vec<&str> = term.split(' ').collect();
+            if holds(&sequence) { sequence.len() } else { 0 }
+        })
+        .sum();
+    let all: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
+    present + if holds(&all) { all.len() } else { 0 }
 }
 
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
@@ -149,6 +183,24 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_phrases_are_one_term() {
+        assert_eq!(query_terms("\"Dân vận khéo\" tỉnh"), ["dan van kheo", "tinh"]);
+        assert_eq!(query_terms("tỉnh \u{201c}nông thôn mới\u{201d}"), ["tinh", "nong thon moi"]);
+        assert_eq!(query_terms("dân vận khéo"), ["dan", "van", "kheo"]);
+        assert_eq!(query_terms("\"đồng xoài"), ["dong xoai"], "an unclosed quote runs to the end");
+        assert_eq!(query_terms("\"\" \"a\" a"), ["a"]);
+        assert_eq!(query_terms(&"mot ".repeat(20)), ["mot"]);
+        let long = (0..20).map(|n| format!("w{n}")).collect::<Vec<_>>().join(" ");
+        assert_eq!(query_terms(&long).len(), MAX_TERMS);
+        let cut = query_terms(&format!("\"{long}\" more"));
+        assert_eq!(cut.len(), 1, "a phrase past the limit keeps its first words: {cut:?}");
+        assert_eq!(cut[0].split(' ').count(), MAX_TERMS);
+        let phrase = ["dan van kheo".to_owned()];
+        assert_eq!(title_score("ket qua dan van kheo", &phrase), 6);
+        assert_eq!(title_score("kheo dan van", &phrase), 0, "a phrase counts only whole");
+    }
 
     #[test]
     fn titles_score_by_words_present_and_by_the_words_in_order() {

@@ -15,74 +15,122 @@ use crate::error::ApiError;
 use crate::on_backend;
 use crate::stats::periods;
 
-/// Syllables with and without their marks, so folded search text is made alongside
-/// the text instead of by folding 300 MB afterwards.
-const SYLLABLES: [(&str, &str); 64] = [
-    ("dân", "dan"),
-    ("vận", "van"),
-    ("khéo", "kheo"),
-    ("phong", "phong"),
-    ("trào", "trao"),
-    ("thi", "thi"),
-    ("đua", "dua"),
-    ("chính", "chinh"),
-    ("quyền", "quyen"),
-    ("các", "cac"),
-    ("cấp", "cap"),
-    ("tỉnh", "tinh"),
-    ("huyện", "huyen"),
-    ("xã", "xa"),
-    ("nhân", "nhan"),
-    ("kết", "ket"),
-    ("quả", "qua"),
-    ("thực", "thuc"),
-    ("hiện", "hien"),
-    ("năm", "nam"),
-    ("kinh", "kinh"),
-    ("tế", "te"),
-    ("xây", "xay"),
-    ("dựng", "dung"),
-    ("nông", "nong"),
-    ("thôn", "thon"),
-    ("mới", "moi"),
-    ("đồng", "dong"),
-    ("xoài", "xoai"),
-    ("bình", "binh"),
-    ("phước", "phuoc"),
-    ("giáo", "giao"),
-    ("dục", "duc"),
-    ("y", "y"),
-    ("học", "hoc"),
-    ("sinh", "sinh"),
-    ("đường", "duong"),
-    ("giao", "giao"),
-    ("thông", "thong"),
-    ("công", "cong"),
-    ("nghiệp", "nghiep"),
-    ("hội", "hoi"),
-    ("nghị", "nghi"),
-    ("tổng", "tong"),
-    ("văn", "van"),
-    ("hóa", "hoa"),
-    ("thể", "the"),
-    ("thao", "thao"),
-    ("an", "an"),
-    ("ninh", "ninh"),
-    ("trật", "trat"),
-    ("tự", "tu"),
-    ("môi", "moi"),
-    ("trường", "truong"),
-    ("cải", "cai"),
-    ("cách", "cach"),
-    ("hành", "hanh"),
-    ("thủ", "thu"),
-    ("tục", "tuc"),
-    ("đầu", "dau"),
-    ("tư", "tu"),
-    ("phát", "phat"),
-    ("triển", "trien"),
-    ("bền", "ben"),
-];
+/// Where the syllables come from by default: Debian's `hunspell-vi` word list, one
+/// Vietnamese syllable a line (read from the system: its licence is not this project's).
+pub const DEFAULT_DICTIONARY: &str = "/usr/share/hunspell/vi_VN.dic";
+
+/// The syllables of the most common words, ranked first among the dictionary's; and the
+/// whole list when there is no dictionary.
+const COMMON_SYLLABLES: &str = "của và các là những được trong có cho với không người một đã này tại theo đến từ \
+    về khi năm cũng như để ngày sẽ tỉnh huyện xã dân vận khéo phong trào thi đua chính quyền cấp nhân kết quả thực \
+    hiện kinh tế xây dựng nông thôn mới đồng xoài bình phước giáo dục y học sinh đường giao thông công nghiệp hội \
+    nghị tổng văn hóa thể thao an ninh trật tự môi trường cải cách hành thủ tục đầu tư phát triển bền vững";
+
+/// The most common words of a provincial portal's news, most common first: function
+/// words, then the compounds its articles are about.
+const COMMON_WORDS: &str = "của|và|các|là|những|được|trong|có|cho|với|không|người|một|đã|này|tại|theo|đến|từ|\
+    về|khi|năm|cũng|như|để|ngày|sẽ|tỉnh|huyện|xã|nhân dân|phát triển|kinh tế|xây dựng|thực hiện|chính quyền|\
+    kết quả|đồng chí|nông thôn mới|dân vận khéo|phong trào|thi đua|giáo dục|y tế|giao thông|công nghiệp|hội nghị|\
+    văn hóa|thể thao|an ninh|trật tự|môi trường|cải cách|hành chính|thủ tục|đầu tư|bền vững|học sinh|đồng xoài|\
+    bình phước|tổng kết|các cấp";
+
+/// Words in the lexicon: the common ones, then words of one to three syllables made from
+/// the dictionary's.
+const LEXICON_WORDS: usize = 30_000;
+
+/// A lexicon whose words are drawn with Zipf frequencies (s = 1): as in real text, a few
+/// words are in most articles and most words in few, so posting lists have real shapes.
+/// Every word is kept with its folded form, so search text is made alongside the text
+/// instead of by folding 300 MB afterwards.
+pub struct Vocabulary {
+    words: Vec<(String, String)>,
+    cumulative: Vec<f64>,
+}
+
+impl Vocabulary {
+    /// From a hunspell dictionary (`None`: the common syllables alone).
+    pub fn new(dictionary: Option<&str>) -> Self {
+        let mut random = Random(0x2545_f491_4f6c_dd1d);
+        let mut syllables: Vec<String> = COMMON_SYLLABLES.split_whitespace().map(str::to_owned).collect();
+        let mut seen: std::collections::HashSet<String> = syllables.iter().cloned().collect();
+        let mut rest: Vec<String> = dictionary
+            .unwrap_or("")
+            .lines()
+            .skip(1)
+            .map(|line| line.split('/').next().unwrap_or("").trim().to_owned())
+            .filter(|word| !word.is_empty() && word.chars().all(char::is_alphabetic))
+            .filter(|word| !(word.chars().count() > 1 && word.chars().all(char::is_uppercase)))
+            .filter(|word| seen.insert(word.clone()))
+            .collect();
+        // The dictionary is alphabetical; ranks are not.
+        for i in (1..rest.len()).rev() {
+            rest.swap(i, random.below(i as u64 + 1) as usize);
+        }
+        syllables.append(&mut rest);
+        let syllable_odds = zipf(syllables.len());
+        let mut words: Vec<String> = COMMON_WORDS.split('|').map(|w| w.trim().to_owned()).collect();
+        let mut made: std::collections::HashSet<String> = words.iter().cloned().collect();
+        let target = if syllables.len() > 200 { LEXICON_WORDS } else { syllables.len() * 4 };
+        let mut attempts = 0;
+        while words.len() < target && attempts < target * 4 {
+            attempts += 1;
+            let length = match random.below(20) {
+                0..=5 => 1,
+                6..=16 => 2,
+                _ => 3,
+            };
+            let word: Vec<&str> = (0..length).map(|_| syllables[pick(&syllable_odds, &mut random)].as_str()).collect();
+            let word = word.join(" ");
+            if made.insert(word.clone()) {
+                words.push(word);
+            }
+        }
+        let cumulative = zipf(words.len());
+        let words = words.into_iter().map(|w| (crate::search::fold(&w), w)).map(|(f, w)| (w, f)).collect();
+        Self { words, cumulative }
+    }
+
+    /// `syllables` syllables of running text, and the same folded.
+    fn text(&self, random: &mut Random, syllables: usize) -> (String, String) {
+        let mut text = String::new();
+        let mut folded = String::new();
+        let mut count = 0;
+        while count < syllables {
+            let (word, plain) = &self.words[pick(&self.cumulative, random)];
+            for (syllable, plain) in word.split(' ').zip(plain.split(' ')) {
+                if count == syllables {
+                    break;
+                }
+                if count > 0 {
+                    text.push(' ');
+                    folded.push(' ');
+                }
+                text.push_str(syllable);
+                folded.push_str(plain);
+                count += 1;
+            }
+        }
+        (text, folded)
+    }
+}
+
+/// Cumulative Zipf weights (s = 1) of `n` ranks.
+fn zipf(n: usize) -> Vec<f64> {
+    let mut total = 0.0;
+    (1..=n)
+        .map(|rank| {
+            total += 1.0 / rank as f64;
+            total
+        })
+        .collect()
+}
+
+/// A rank drawn with the weights `cumulative` gives.
+fn pick(cumulative: &[f64], random: &mut Random) -> usize {
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let point = (random.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    cumulative.partition_point(|c| *c < point).min(cumulative.len().saturating_sub(1))
+}
 
 /// A small deterministic generator: the same data set on every run.
 struct Random(u64);
@@ -97,22 +145,6 @@ impl Random {
 
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
-    }
-
-    /// `words` syllables, and the same folded.
-    fn words(&mut self, words: usize) -> (String, String) {
-        let mut text = String::new();
-        let mut folded = String::new();
-        for i in 0..words {
-            let (syllable, plain) = SYLLABLES[self.below(SYLLABLES.len() as u64) as usize];
-            if i > 0 {
-                text.push(' ');
-                folded.push(' ');
-            }
-            text.push_str(syllable);
-            folded.push_str(plain);
-        }
-        (text, folded)
     }
 }
 
@@ -161,7 +193,7 @@ struct SeedComment {
 
 impl Random {
     /// One article in ten has 5 to 40 comments, a quarter of them replies.
-    fn comments(&mut self) -> Vec<SeedComment> {
+    fn comments(&mut self, vocabulary: &Vocabulary) -> Vec<SeedComment> {
         if self.below(10) != 0 {
             return Vec::new();
         }
@@ -169,7 +201,7 @@ impl Random {
         let mut made: Vec<SeedComment> = Vec::with_capacity(count);
         for n in 0..count {
             let words = 5 + self.below(30) as usize;
-            let (content, folded) = self.words(words);
+            let (content, folded) = vocabulary.text(self, words);
             let reply_to = (n > 0 && self.below(4) == 0).then(|| self.below(n as u64) as usize);
             let reply_to = reply_to.map(|i| made[i].reply_to.unwrap_or(i));
             made.push(SeedComment {
@@ -193,10 +225,11 @@ struct Taxonomy {
     tags: Vec<i64>,
 }
 
-/// Adds `count` published articles (bodies of about `body_bytes`) spread over the past
-/// year, the sources, categories and tags they use, and `stats_days` of statistics.
+/// Adds `count` published articles (titles of 8 to 16 syllables, bodies of about
+/// `body_bytes`, words drawn from `vocabulary`) spread over the past year, the sources, categories and tags they use, and `stats_days` of statistics.
 pub fn synthetic(
     db: &Db,
+    vocabulary: &Vocabulary,
     count: usize,
     body_bytes: usize,
     stats_days: i64,
@@ -214,13 +247,13 @@ pub fn synthetic(
         let mut batch: Vec<NewArticle> = (written..(written + BATCH).min(count))
             .map(|i| {
                 let n = offset + i as i64;
-                let title_words = 8 + random.below(7) as usize;
-                let (title, search_title) = random.words(title_words);
-                let (summary, folded_summary) = random.words(30);
+                let title_words = 8 + random.below(9) as usize;
+                let (title, search_title) = vocabulary.text(&mut random, title_words);
+                let (summary, folded_summary) = vocabulary.text(&mut random, 30);
                 let mut body = String::with_capacity(body_bytes + 64);
                 let mut search_body = folded_summary;
                 while body.len() < body_bytes {
-                    let (paragraph, folded) = random.words(60);
+                    let (paragraph, folded) = vocabulary.text(&mut random, 60);
                     body.push_str("<p>");
                     body.push_str(&paragraph);
                     body.push_str(".</p>");
@@ -255,7 +288,7 @@ pub fn synthetic(
                 }
             })
             .collect();
-        let threads: Vec<Vec<SeedComment>> = batch.iter().map(|_| random.comments()).collect();
+        let threads: Vec<Vec<SeedComment>> = batch.iter().map(|_| random.comments(vocabulary)).collect();
         for (article, thread) in batch.iter_mut().zip(&threads) {
             article.comment_count = thread.len() as i64;
         }
@@ -447,4 +480,52 @@ fn statistics(conn: &mut DbConnection, days: i64, now: NaiveDateTime, random: &m
             .execute(c))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dictionary of 3,000 made-up syllables, in hunspell's shape (a count, then words
+    /// with optional flags), acronyms among them.
+    fn dictionary() -> String {
+        let letters = "abcdeghiklmnopqrstuvxy";
+        let mut lines = vec!["3002".to_owned(), "HTML".to_owned(), "PDF/A".to_owned()];
+        for n in 0..3000 {
+            let pick = |k: usize| letters.chars().nth((n / k) % letters.len()).unwrap();
+            lines.push(format!("{}{}{}", pick(1), pick(letters.len()), pick(letters.len() * letters.len())));
+        }
+        lines.join("\n")
+    }
+
+    #[test]
+    fn words_have_zipf_frequencies_a_few_in_most_texts_most_in_few() {
+        let vocabulary = Vocabulary::new(Some(&dictionary()));
+        assert!(vocabulary.words.iter().all(|(word, _)| word != "HTML" && word != "PDF"), "acronyms are left out");
+        let mut random = Random(7);
+        let texts = 1000;
+        let mut documents: std::collections::HashMap<String, usize> = Default::default();
+        for _ in 0..texts {
+            let (_, folded) = vocabulary.text(&mut random, 300);
+            assert_eq!(folded.split(' ').count(), 300);
+            let distinct: std::collections::HashSet<&str> = folded.split(' ').collect();
+            for syllable in distinct {
+                *documents.entry(syllable.to_owned()).or_default() += 1;
+            }
+        }
+        let in_most = documents.values().filter(|n| **n * 2 > texts).count();
+        let in_few = documents.values().filter(|n| **n * 20 < texts).count();
+        assert!(documents["cua"] * 10 > texts * 9, "the commonest word is in nearly every text");
+        assert!((10..200).contains(&in_most), "{in_most} syllables in most texts");
+        assert!(in_few * 2 > documents.len(), "{in_few} of {} syllables in under 5 % of texts", documents.len());
+    }
+
+    #[test]
+    fn the_same_dictionary_gives_the_same_text() {
+        let text = |seed| Vocabulary::new(Some(&dictionary())).text(&mut Random(seed), 40);
+        assert_eq!(text(11), text(11));
+        assert_ne!(text(11), text(12));
+        let (marked, folded) = Vocabulary::new(None).text(&mut Random(3), 12);
+        assert_eq!(crate::search::fold(&marked), folded);
+    }
 }

@@ -43,8 +43,9 @@ pub struct ArticleListQuery {
         pattern = "^\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|allow_comments|comment_count|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*(,\\s*(id|slug|title|summary|body_html|cover_image|author|source_id|source|source_url|category_id|category|tags|status|published_at|expires_at|allow_rating|view_count|rating|allow_comments|comment_count|created_at|updated_at|created_by|revision|trashed_at|snippet|url)?\\s*)*$"
     )]
     pub fields: Option<String>,
-    /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`).
-    /// Blank is no search; text without a letter or digit matches nothing.
+    /// Full-text search in title, summary and body; accents and đ optional (`dan van kheo`);
+    /// a quoted phrase matches its words side by side (`"nông thôn mới"`). Blank is no
+    /// search; text without a letter or digit matches nothing.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only articles with this status (others than `published` need staff credentials).
@@ -144,7 +145,7 @@ pub async fn article_list(
         names
     });
     // A blank `q` is no search at all; one without a letter or digit matches nothing.
-    let terms = query.q.as_deref().filter(|q| !q.trim().is_empty()).map(search::terms);
+    let terms = query.q.as_deref().filter(|q| !q.trim().is_empty()).map(search::query_terms);
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 200 || q.contains('\0')) {
         checks.error("q", "must be at most 200 characters of text");
     }

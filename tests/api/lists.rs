@@ -493,3 +493,39 @@ async fn a_readers_list_page_is_built_once_and_again_after_a_write() {
     app.get("/api/v1/articles?per_page=5&q=tin").await;
     assert!(queries_run(&app).await - before >= 2, "searches are not cached");
 }
+
+/// An old article is found by the words of its title however many newer articles hold
+/// them in their bodies, and a quoted phrase matches only the words side by side.
+#[actix_web::test]
+async fn titles_are_found_at_any_age_and_quoted_phrases_match_as_phrases() {
+    let app = TestApp::spawn().await;
+    let old = app.publish("Lễ hội Dân vận khéo ở Đồng Xoài").await;
+    let body = "<p>Mô hình dân vận khéo được nhân rộng ở Đồng Xoài.</p>";
+    for n in 0..510 {
+        let reply = app
+            .post(
+                "/api/v1/articles",
+                &json!({"title": format!("Tin số {n}"), "body_html": body, "status": "published"}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let apart = app
+        .create_article(json!({"title": "Khéo tay", "status": "published",
+                               "body_html": "<p>Công tác dân vận cần người thật khéo.</p>"}))
+        .await;
+    let found = app.get("/api/v1/articles?q=dan+van+kheo&per_page=3").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["data"][0]["id"], old["id"], "the title match comes first: {}", found.body);
+    assert_eq!(app.get("/api/v1/articles?q=dong+xoai&per_page=1").await.body["data"][0]["id"], old["id"]);
+
+    let words = app.get("/api/v1/articles?q=kheo+tay+dan+van&per_page=50").await;
+    assert_eq!(words.body["data"][0]["id"], apart["id"], "all words, apart: {}", words.body);
+    let phrase = app.get("/api/v1/articles?q=%22d%C3%A2n+v%E1%BA%ADn+kh%C3%A9o%22+%22kh%C3%A9o+tay%22").await;
+    assert_eq!(phrase.status, 200);
+    assert_eq!(phrase.body["meta"]["total"], 0, "no article holds both phrases: {}", phrase.body);
+    let curly = app.get("/api/v1/articles?q=%E2%80%9Cth%E1%BA%ADt+kh%C3%A9o%E2%80%9D").await;
+    assert_eq!(titles(&curly), ["Khéo tay"], "curly quotes make a phrase too");
+    let reversed = app.get("/api/v1/articles?q=%22kheo+that%22").await;
+    assert_eq!(reversed.body["meta"]["total"], 0, "a phrase is in order");
+}

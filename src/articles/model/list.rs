@@ -419,41 +419,59 @@ struct Candidate {
     search_title: String,
 }
 
-/// Ids of articles containing every term, best match first: the more of the words in
-/// the title, and all of them in order there, the better; newest first among equals.
-/// Only the newest `MAX_SEARCH_RESULTS` matches are ranked: for news, recent articles
-/// are the ones worth finding, and it bounds the work of a query that matches most of
-/// the archive. Frequency-based ranking (bm25, ts_rank with document frequencies) is
-/// not used: Vietnamese words are syllables that occur in most articles, so their
-/// frequencies say little, and counting them means reading the whole posting list of
-/// every word of the query.
+/// Ids of articles containing every term (word or quoted phrase), best match first:
+/// the more of the words in the title, and all of them in order there, the better;
+/// newest first among equals. The candidates are the newest `MAX_SEARCH_RESULTS`
+/// articles holding every term in their title, whatever their age (an old article is
+/// found by the words of its title), and the newest `MAX_SEARCH_RESULTS` holding them
+/// anywhere: that bounds the work of a query that matches most of the archive.
 fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>, ApiError> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates: Vec<Candidate> = match conn {
-        DbConnection::Sqlite(c) => {
-            let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-            diesel::sql_query(
-                "SELECT rowid AS id, search_title FROM articles_fts \
-                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-            )
-            .bind::<Text, _>(query.join(" "))
-            .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
-            .load(c)?
-        }
-        DbConnection::Postgres(c) => diesel::sql_query(
-            "SELECT id, search_title FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
-             ORDER BY id DESC LIMIT $2",
-        )
-        .bind::<Text, _>(terms.join(" & "))
-        .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
-        .load(c)?,
-    };
+    let mut candidates = matches(conn, terms, true)?;
+    let in_titles: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
+    candidates.extend(matches(conn, terms, false)?.into_iter().filter(|c| !in_titles.contains(&c.id)));
     let mut ranked: Vec<(usize, i64)> =
         candidates.into_iter().map(|c| (crate::search::title_score(&c.search_title, terms), c.id)).collect();
     ranked.sort_by(|a, b| b.cmp(a));
     Ok(ranked.into_iter().map(|(_, id)| id).collect())
+}
+
+/// The newest articles holding every term, in their title only or anywhere.
+fn matches(conn: &mut DbConnection, terms: &[String], in_title: bool) -> Result<Vec<Candidate>, ApiError> {
+    Ok(match conn {
+        DbConnection::Sqlite(c) => {
+            // Terms are folded words: nothing in them needs escaping but the quotes that make phrases.
+            let phrases: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+            let query = if in_title { format!("search_title : ({})", phrases.join(" ")) } else { phrases.join(" ") };
+            diesel::sql_query(
+                "SELECT rowid AS id, search_title FROM articles_fts \
+                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            )
+            .bind::<Text, _>(query)
+            .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
+            .load(c)?
+        }
+        DbConnection::Postgres(c) => {
+            // The title is weight A of the search vector; `<->` makes a phrase.
+            let weight = if in_title { ":A" } else { "" };
+            let query: Vec<String> = terms
+                .iter()
+                .map(|term| {
+                    let words: Vec<String> = term.split(' ').map(|w| format!("{w}{weight}")).collect();
+                    format!("({})", words.join(" <-> "))
+                })
+                .collect();
+            diesel::sql_query(
+                "SELECT id, search_title FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind::<Text, _>(query.join(" & "))
+            .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
+            .load(c)?
+        }
+    })
 }
 
 /// Articles containing every term: by relevance (the default with `q`), or in any
