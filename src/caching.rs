@@ -47,7 +47,7 @@ pub async fn finish(
     };
     let headers = head.headers_mut();
     if !headers.contains_key(SURROGATE_KEY)
-        && let Some(keys) = req.match_pattern().and_then(|route| route_keys(&route, req.match_info()))
+        && let Some(keys) = crate::middleware::route_of(&req).and_then(|route| route_keys(&route, req.match_info()))
         && let Ok(value) = HeaderValue::from_str(&keys)
     {
         headers.insert(SURROGATE_KEY, value);

@@ -46,9 +46,19 @@ pub fn foreign_origin(req: &ServiceRequest, allowed: &[String]) -> Option<ApiErr
 }
 
 /// The route template a request matched, without the patterns of its parameters
-/// (`/api/v1/articles/{id:[0-9]+}` -> `/api/v1/articles/{id}`), for metrics and logs.
+/// (`/api/v1/articles/{id:[0-9]+}` -> `/api/v1/articles/{id}`), for metrics, logs and
+/// cache keys. Found once per request and kept in its extensions: each look-up matches
+/// the path against every route again.
 pub fn route_of(req: &actix_web::HttpRequest) -> Option<String> {
-    req.match_pattern().map(|pattern| without_parameter_patterns(&pattern))
+    use actix_web::HttpMessage;
+    #[derive(Clone)]
+    struct RouteTemplate(Option<String>);
+    if let Some(RouteTemplate(route)) = req.extensions().get::<RouteTemplate>() {
+        return route.clone();
+    }
+    let route = req.match_pattern().map(|pattern| without_parameter_patterns(&pattern));
+    req.extensions_mut().insert(RouteTemplate(route.clone()));
+    route
 }
 
 fn without_parameter_patterns(pattern: &str) -> String {
