@@ -40,6 +40,9 @@ use crate::{
 };
 use crate::{maintenance, middleware, request_id};
 
+/// How many connections may wait to be accepted.
+const LISTEN_BACKLOG: i32 = 4096;
+
 /// Gets a migrated database ready to serve: loads (or makes, once) the instance
 /// secrets, and creates the first admin when there is no user at all.
 pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, String> {
@@ -287,6 +290,11 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     if let Some(workers) = settings.workers {
         server = server.workers(usize::from(workers));
     }
+    // Connections waiting to be accepted: readers arriving by the thousand after a deploy
+    // must not find the queue full (a listener from std gets 128, and a connection
+    // attempt the kernel drops is tried again only a second later). The kernel caps it
+    // at net.core.somaxconn.
+    socket2::SockRef::from(&listener).listen(LISTEN_BACKLOG)?;
     Ok(server.listen(listener)?.run())
 }
 
