@@ -160,29 +160,44 @@ fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
 
-/// Public responses kept in memory for a moment, so that a popular article, a list page
-/// or the statistics block is built once per interval instead of once per reader. Writes
-/// in this process clear it; changes made elsewhere show after at most the time to live.
+/// Public responses kept in memory, so that a popular article, a list page or the
+/// statistics block is built once per interval instead of once per reader. Lists and
+/// blocks live a second; single articles live longer (`NEWSDESK_ARTICLE_CACHE_SECONDS`),
+/// because every content change forgets them: at once in this process, and in the
+/// others at their next poll of `content_changes` (`crate::content_changes`).
 ///
 /// When an entry goes stale, the first reader to ask rebuilds it while the others are
 /// still given the stale one, so that the readers of a popular page do not all rebuild it
-/// at once the moment it expires.
+/// at once the moment it expires. Past its memory bound the least recently read entries
+/// go first.
 pub struct ResponseCache {
     ttl: std::time::Duration,
+    max_bytes: usize,
     entries: std::sync::Mutex<Entries>,
     /// Look-ups answered fresh, answered stale (while another reader rebuilds), missed.
     lookups: [std::sync::atomic::AtomicU64; 3],
+    evictions: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
 struct Entries {
     by_key: std::collections::HashMap<String, CachedResponse>,
     bytes: usize,
+    /// Counts look-ups; an entry's `last_read` is this count when it was last read.
+    reads: u64,
+    /// Counts clears and forgets: a response built from data read before one is not kept.
+    epoch: u64,
 }
 
 #[derive(Clone)]
 pub struct CachedResponse {
     stored: std::time::Instant,
+    /// How long the entry is fresh.
+    lifetime: std::time::Duration,
+    /// When it must not be given out any more, even stale (the article's expiry).
+    deadline: Option<std::time::Instant>,
+    /// The article it shows: the statistics flush expires the articles whose views changed.
+    article: Option<i64>,
     /// What the response was built for besides its key (the statistics clock's second);
     /// an entry asked for with another version is stale.
     version: i64,
@@ -190,19 +205,37 @@ pub struct CachedResponse {
     expired: bool,
     /// When a reader set out to rebuild it.
     rebuilding_since: Option<std::time::Instant>,
+    last_read: u64,
     pub body: actix_web::web::Bytes,
     /// The headers that belong to the content (`Last-Modified`, `X-Total-Count`, `Link`).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
+impl CachedResponse {
+    fn size(&self, key: &str) -> usize {
+        // The key, the body, and what the map and the headers take besides.
+        key.len() + self.body.len() + 256
+    }
+}
+
+/// How long a kept article response may be given out, and which article it is.
+pub struct ArticleEntry {
+    pub id: i64,
+    /// `ResponseCache::epoch` before the article was read: when a change cleared the cache
+    /// since, the response may show the old article and is not kept.
+    pub epoch: u64,
+    pub lifetime: std::time::Duration,
+    /// The article's expiry, when it has one.
+    pub deadline: Option<std::time::Instant>,
+}
+
 impl ResponseCache {
-    /// Enough for the articles and pages being read right now, and a bound on memory.
-    const MAX_BYTES: usize = 8 * 1024 * 1024;
-    /// The oldest entry given out while it is being rebuilt, in time-to-live units.
+    /// The oldest entry given out while it is being rebuilt, in lifetimes.
     const STALE_LIMIT: u32 = 5;
 
-    pub fn new(ttl: std::time::Duration) -> Self {
-        Self { ttl, entries: Default::default(), lookups: Default::default() }
+    /// Entries of lists and blocks live `ttl`; all of them together take at most `max_bytes`.
+    pub fn new(ttl: std::time::Duration, max_bytes: usize) -> Self {
+        Self { ttl, max_bytes, entries: Default::default(), lookups: Default::default(), evictions: Default::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -214,21 +247,32 @@ impl ResponseCache {
     pub fn get(&self, key: &str, version: i64) -> Option<CachedResponse> {
         use std::sync::atomic::Ordering::Relaxed;
         let mut entries = self.lock();
+        entries.reads += 1;
+        let reads = entries.reads;
+        let now = std::time::Instant::now();
         let Some(entry) = entries.by_key.get_mut(key) else {
             self.lookups[2].fetch_add(1, Relaxed);
             return None;
         };
-        let age = entry.stored.elapsed();
-        if !entry.expired && entry.version == version && age < self.ttl {
+        if entry.deadline.is_some_and(|deadline| deadline <= now) {
+            if let Some(gone) = entries.by_key.remove(key) {
+                entries.bytes -= gone.size(key);
+            }
+            self.lookups[2].fetch_add(1, Relaxed);
+            return None;
+        }
+        entry.last_read = reads;
+        let age = now.saturating_duration_since(entry.stored);
+        if !entry.expired && entry.version == version && age < entry.lifetime {
             self.lookups[0].fetch_add(1, Relaxed);
             return Some(entry.clone());
         }
-        let rebuilding = entry.rebuilding_since.is_some_and(|since| since.elapsed() < self.ttl);
-        if rebuilding && age < self.ttl * Self::STALE_LIMIT {
+        let rebuilding = entry.rebuilding_since.is_some_and(|since| now.saturating_duration_since(since) < self.ttl);
+        if rebuilding && age < entry.lifetime * Self::STALE_LIMIT {
             self.lookups[1].fetch_add(1, Relaxed);
             return Some(entry.clone());
         }
-        entry.rebuilding_since = Some(std::time::Instant::now());
+        entry.rebuilding_since = Some(now);
         self.lookups[2].fetch_add(1, Relaxed);
         None
     }
@@ -239,11 +283,30 @@ impl ResponseCache {
         [("hit", n(0)), ("stale", n(1)), ("miss", n(2))]
     }
 
-    /// Marks every entry stale: it is rebuilt by the next reader, and given to the others
-    /// meanwhile.
-    pub fn expire_all(&self) {
+    /// Entries dropped to stay within the memory bound, so far.
+    pub fn evictions(&self) -> u64 {
+        self.evictions.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Goes on at every clear and forget; see `ArticleEntry::epoch`.
+    pub fn epoch(&self) -> u64 {
+        self.lock().epoch
+    }
+
+    /// Entries and the bytes they take now.
+    pub fn size(&self) -> (usize, usize) {
+        let entries = self.lock();
+        (entries.by_key.len(), entries.bytes)
+    }
+
+    /// After a statistics flush: marks stale every entry but the articles whose views did
+    /// not change (lists sort by views, the statistics block counts them). A stale entry
+    /// is rebuilt by the next reader and given to the others meanwhile.
+    pub fn expire_after_views(&self, viewed: &std::collections::HashSet<i64>) {
         for entry in self.lock().by_key.values_mut() {
-            entry.expired = true;
+            if entry.article.is_none_or(|id| viewed.contains(&id)) {
+                entry.expired = true;
+            }
         }
     }
 
@@ -252,62 +315,115 @@ impl ResponseCache {
         key: String,
         version: i64,
         body: actix_web::web::Bytes,
+        headers: Vec<(header::HeaderName, HeaderValue)>,
+    ) {
+        self.insert(key, version, body, headers, None);
+    }
+
+    fn insert(
+        &self,
+        key: String,
+        version: i64,
+        body: actix_web::web::Bytes,
         mut headers: Vec<(header::HeaderName, HeaderValue)>,
+        article: Option<ArticleEntry>,
     ) {
         headers.push((header::ETAG, etag_of(&body)));
-        let size = key.len() + body.len();
-        let mut entries = self.lock();
-        if entries.bytes + size > Self::MAX_BYTES {
-            let ttl = self.ttl;
-            entries.by_key.retain(|_, e| !e.expired && e.stored.elapsed() < ttl);
-            entries.bytes = entries.by_key.iter().map(|(k, e)| k.len() + e.body.len()).sum();
-            if entries.bytes + size > Self::MAX_BYTES {
-                entries.by_key.clear();
-                entries.bytes = 0;
-            }
-        }
+        let read_at = article.as_ref().map(|a| a.epoch);
         let entry = CachedResponse {
             stored: std::time::Instant::now(),
+            lifetime: article.as_ref().map_or(self.ttl, |a| a.lifetime),
+            deadline: article.as_ref().and_then(|a| a.deadline),
+            article: article.map(|a| a.id),
             version,
             expired: false,
             rebuilding_since: None,
+            last_read: 0,
             body,
             headers,
         };
+        let size = entry.size(&key);
+        if size > self.max_bytes / 4 {
+            return;
+        }
+        let mut entries = self.lock();
+        if read_at.is_some_and(|epoch| epoch != entries.epoch) {
+            return;
+        }
+        let entry = CachedResponse { last_read: entries.reads, ..entry };
         if let Some(replaced) = entries.by_key.insert(key.clone(), entry) {
-            entries.bytes -= key.len() + replaced.body.len();
+            entries.bytes -= replaced.size(&key);
         }
         entries.bytes += size;
+        if entries.bytes > self.max_bytes {
+            let evicted = evict(&mut entries, self.max_bytes / 4 * 3);
+            self.evictions.fetch_add(evicted as u64, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     pub fn clear(&self) {
         let mut entries = self.lock();
         entries.by_key.clear();
         entries.bytes = 0;
+        entries.epoch += 1;
     }
 
     pub fn forget(&self, keys: &[String]) {
         let mut entries = self.lock();
+        entries.epoch += 1;
         for key in keys {
             if let Some(removed) = entries.by_key.remove(key) {
-                entries.bytes -= key.len() + removed.body.len();
+                entries.bytes -= removed.size(key);
             }
+        }
+    }
+
+    /// Forgets the entries of these articles.
+    pub fn forget_articles(&self, articles: &std::collections::HashSet<i64>) {
+        let mut entries = self.lock();
+        entries.epoch += 1;
+        let before = entries.by_key.len();
+        entries.by_key.retain(|_, e| e.article.is_none_or(|id| !articles.contains(&id)));
+        if entries.by_key.len() != before {
+            entries.bytes = entries.by_key.iter().map(|(k, e)| e.size(k)).sum();
         }
     }
 
     /// Forgets every entry whose key starts with `prefix`.
     pub fn forget_prefix(&self, prefix: &str) {
         let mut entries = self.lock();
+        entries.epoch += 1;
         let before = entries.by_key.len();
         entries.by_key.retain(|key, _| !key.starts_with(prefix));
         if entries.by_key.len() != before {
-            entries.bytes = entries.by_key.iter().map(|(k, e)| k.len() + e.body.len()).sum();
+            entries.bytes = entries.by_key.iter().map(|(k, e)| e.size(k)).sum();
         }
     }
 
     /// Keeps a finished JSON response under `key` (version 0) with the given headers of
     /// it, and returns it as it was.
     pub fn keep(&self, key: String, response: HttpResponse, kept: &[header::HeaderName]) -> HttpResponse {
+        self.keep_entry(key, response, kept, None)
+    }
+
+    /// `keep` for a single article's response, which lives as long as `article` says.
+    pub fn keep_article(
+        &self,
+        key: String,
+        response: HttpResponse,
+        kept: &[header::HeaderName],
+        article: ArticleEntry,
+    ) -> HttpResponse {
+        self.keep_entry(key, response, kept, Some(article))
+    }
+
+    fn keep_entry(
+        &self,
+        key: String,
+        response: HttpResponse,
+        kept: &[header::HeaderName],
+        article: Option<ArticleEntry>,
+    ) -> HttpResponse {
         let headers: Vec<_> = kept
             .iter()
             .filter_map(|name| response.headers().get(name).map(|value| (name.clone(), value.clone())))
@@ -315,7 +431,7 @@ impl ResponseCache {
         let (head, body) = response.into_parts();
         match body.try_into_bytes() {
             Ok(bytes) => {
-                self.put(key, 0, bytes.clone(), headers);
+                self.insert(key, 0, bytes.clone(), headers, article);
                 head.set_body(BoxBody::new(bytes))
             }
             Err(body) => head.set_body(body),
@@ -338,12 +454,37 @@ impl ResponseCache {
     }
 }
 
+/// Drops what can no longer be given out, then the least recently read entries, until
+/// the entries take at most `target` bytes. Returns how many went.
+fn evict(entries: &mut Entries, target: usize) -> usize {
+    let now = std::time::Instant::now();
+    let before = entries.by_key.len();
+    entries.by_key.retain(|_, e| {
+        let age = now.saturating_duration_since(e.stored);
+        e.deadline.is_none_or(|deadline| deadline > now) && age < e.lifetime * ResponseCache::STALE_LIMIT
+    });
+    entries.bytes = entries.by_key.iter().map(|(k, e)| e.size(k)).sum();
+    if entries.bytes > target {
+        let mut by_age: Vec<(u64, String)> = entries.by_key.iter().map(|(k, e)| (e.last_read, k.clone())).collect();
+        by_age.sort_unstable();
+        for (_, key) in by_age {
+            if entries.bytes <= target {
+                break;
+            }
+            if let Some(gone) = entries.by_key.remove(&key) {
+                entries.bytes -= gone.size(&key);
+            }
+        }
+    }
+    before - entries.by_key.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cache() -> ResponseCache {
-        ResponseCache::new(std::time::Duration::from_secs(60))
+        ResponseCache::new(std::time::Duration::from_secs(60), 1 << 20)
     }
 
     #[test]
@@ -352,7 +493,7 @@ mod tests {
         responses.put("page".into(), 0, "old".into(), Vec::new());
         assert_eq!(responses.get("page", 0).unwrap().body, "old");
 
-        responses.expire_all();
+        responses.expire_after_views(&Default::default());
         assert!(responses.get("page", 0).is_none(), "the first reader rebuilds");
         assert_eq!(responses.get("page", 0).unwrap().body, "old", "the others get the stale entry meanwhile");
         responses.put("page".into(), 0, "new".into(), Vec::new());
@@ -372,5 +513,73 @@ mod tests {
         responses.clear();
         assert!(responses.get("page", 0).is_none());
         assert!(responses.get("page", 0).is_none(), "nothing stale to give out");
+    }
+
+    fn article(id: i64, seconds: u64, deadline: Option<std::time::Instant>) -> ArticleEntry {
+        ArticleEntry { id, epoch: 0, lifetime: std::time::Duration::from_secs(seconds), deadline }
+    }
+
+    fn keep_article(responses: &ResponseCache, key: &str, body: &'static str, entry: ArticleEntry) {
+        responses.keep_article(key.into(), HttpResponse::Ok().body(body), &[], entry);
+    }
+
+    #[test]
+    fn articles_outlive_lists_and_a_flush_expires_only_the_viewed_ones() {
+        let responses = ResponseCache::new(std::time::Duration::from_millis(1), 1 << 20);
+        keep_article(&responses, "article-id:1", "one", article(1, 60, None));
+        keep_article(&responses, "article-id:2", "two", article(2, 60, None));
+        responses.put("list".into(), 0, "list".into(), Vec::new());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(responses.get("list", 0).is_none(), "a list lives the short time");
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one", "an article lives its own time");
+
+        responses.expire_after_views(&[2].into());
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one", "no new views, still fresh");
+        assert!(responses.get("article-id:2", 0).is_none(), "new views: the first reader rebuilds");
+    }
+
+    #[test]
+    fn an_article_read_before_a_change_is_not_kept_after_it() {
+        let responses = cache();
+        let epoch = responses.epoch();
+        responses.clear();
+        let entry = ArticleEntry { epoch, ..article(1, 60, None) };
+        keep_article(&responses, "article-id:1", "read before the change", entry);
+        assert!(responses.get("article-id:1", 0).is_none());
+        let entry = ArticleEntry { epoch: responses.epoch(), ..article(1, 60, None) };
+        keep_article(&responses, "article-id:1", "read after", entry);
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "read after");
+    }
+
+    #[test]
+    fn an_article_is_not_given_out_past_its_expiry_even_stale() {
+        let responses = cache();
+        let soon = std::time::Instant::now() + std::time::Duration::from_millis(20);
+        keep_article(&responses, "article-id:1", "one", article(1, 60, Some(soon)));
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        assert!(responses.get("article-id:1", 0).is_none());
+        assert!(responses.get("article-id:1", 0).is_none(), "gone, not stale");
+        assert_eq!(responses.size(), (0, 0));
+    }
+
+    #[test]
+    fn past_its_bound_the_least_recently_read_entries_go_first() {
+        let responses = ResponseCache::new(std::time::Duration::from_secs(60), 64 * 1024);
+        let body = actix_web::web::Bytes::from(vec![b'x'; 4000]);
+        for n in 0..12 {
+            responses.put(format!("page-{n}"), 0, body.clone(), Vec::new());
+        }
+        // Page 0 is read again, so page 1 is now the least recently read.
+        assert!(responses.get("page-0", 0).is_some());
+        for n in 12..20 {
+            responses.put(format!("page-{n}"), 0, body.clone(), Vec::new());
+        }
+        let (entries, bytes) = responses.size();
+        assert!(bytes <= 64 * 1024, "{bytes} bytes");
+        assert!(entries < 20 && responses.evictions() > 0);
+        assert!(responses.get("page-0", 0).is_some(), "read lately, kept");
+        assert!(responses.get("page-1", 0).is_none(), "the least recently read went");
+        assert!(responses.get("page-19", 0).is_some(), "the newest is kept");
     }
 }

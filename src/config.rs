@@ -123,6 +123,13 @@ pub struct Settings {
           default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub stats_flush_interval: u64,
 
+    /// The most visitors and visitor-article pairs the hit buffer holds between flushes.
+    /// Half full, it is flushed early; full, hits of visitors not in it yet count as page
+    /// views but not as visits or article views (`newsdesk_stats_hits_overflowed_total`).
+    #[arg(long, env = "NEWSDESK_STATS_BUFFER_LIMIT", value_name = "NEWSDESK_STATS_BUFFER_LIMIT",
+          default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(100..=100_000_000))]
+    pub stats_buffer_limit: u64,
+
     /// A request header holding the client's country code, set by a trusted proxy (such
     /// as `CF-IPCountry`); countries are `unknown` without it.
     #[arg(long, env = "NEWSDESK_COUNTRY_HEADER", value_name = "NEWSDESK_COUNTRY_HEADER")]
@@ -146,6 +153,19 @@ pub struct Settings {
     #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", value_name = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub cache_max_age: u32,
+
+    /// Seconds a public article response is kept in memory and given to readers. Content
+    /// changes forget it at once in this process and within half a second in the others;
+    /// what the time bounds is how old a view count from another process may look.
+    #[arg(long, env = "NEWSDESK_ARTICLE_CACHE_SECONDS", value_name = "NEWSDESK_ARTICLE_CACHE_SECONDS",
+          default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub article_cache_seconds: u64,
+
+    /// MiB of memory for public responses kept to answer readers (articles, list pages,
+    /// blocks); past it the least recently read go first.
+    #[arg(long, env = "NEWSDESK_RESPONSE_CACHE_MB", value_name = "NEWSDESK_RESPONSE_CACHE_MB", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub response_cache_mb: u64,
 
     /// Revisions kept per article; older ones are pruned by the write that goes past it.
     #[arg(long, env = "NEWSDESK_REVISIONS_KEEP", value_name = "NEWSDESK_REVISIONS_KEEP", default_value_t = 100,
@@ -335,11 +355,14 @@ impl Settings {
             visit_window: 1800,
             online_window: 300,
             stats_flush_interval: 1000,
+            stats_buffer_limit: 100_000,
             country_header: None,
             site_url: "http://127.0.0.1:8080".into(),
             article_path: "/articles/{slug}".into(),
             site_name: "newsdesk".into(),
             cache_max_age: 30,
+            article_cache_seconds: 60,
+            response_cache_mb: 16,
             revisions_keep: 100,
             require_if_match: false,
             trash_days: 30,

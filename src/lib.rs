@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 pub mod comments;
 pub mod config;
+pub mod content_changes;
 pub mod db;
 pub mod error;
 pub mod extract;

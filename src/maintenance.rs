@@ -1,6 +1,7 @@
 //! Housekeeping on a timer, in every process: articles that stayed in the trash longer
 //! than `NEWSDESK_TRASH_DAYS` are removed for good, audit entries older than
-//! `NEWSDESK_AUDIT_DAYS`, and webhook events (with their deliveries) older than 30 days.
+//! `NEWSDESK_AUDIT_DAYS`, webhook events (with their deliveries) older than 30 days, and
+//! content changes every process has long read.
 //! Each sweep is one transaction; processes sweeping at once delete each row once.
 
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub fn sweep(state: &AppState) -> Result<Swept, ApiError> {
     let swept = state.db.write_blocking(|conn| {
         let audit_entries = audit::model::sweep(conn, audit_before)?;
         let webhook_events = webhooks::model::sweep(conn, events_before)?;
+        crate::content_changes::sweep(conn, crate::db::now())?;
         let removed = articles::sweep_trash(conn, trash_before)?;
         let actor = Actor::system("maintenance");
         for id in &removed {

@@ -58,8 +58,18 @@ impl Metrics {
             ("newsdesk_db_replica_reads_total", "Public reads each replica answered."),
             ("newsdesk_db_replica_fallbacks_total", "Reads a replica failed, answered by the primary instead."),
             ("newsdesk_response_cache_total", "Response cache look-ups by result: hit, stale or miss."),
+            ("newsdesk_response_cache_entries", "Responses kept in memory now."),
+            ("newsdesk_response_cache_bytes", "Bytes the kept responses take now."),
+            ("newsdesk_response_cache_evictions_total", "Responses dropped to stay within NEWSDESK_RESPONSE_CACHE_MB."),
+            ("newsdesk_content_changes_applied", "The newest change of another process (or its own) applied here."),
             ("newsdesk_stats_hits_total", "Hits recorded."),
             ("newsdesk_stats_hit_buffer_depth", "Hits waiting for the next flush."),
+            ("newsdesk_stats_hit_buffer_entries", "Visitors and visitor-article pairs the hit buffer holds now."),
+            ("newsdesk_stats_hit_buffer_limit", "The most entries the hit buffer holds (NEWSDESK_STATS_BUFFER_LIMIT)."),
+            (
+                "newsdesk_stats_hits_overflowed_total",
+                "Hits that found the buffer full: page views, but no visit or article view.",
+            ),
             ("newsdesk_stats_flushes_total", "Successful flushes."),
             ("newsdesk_stats_flush_failures_total", "Failed flushes (retried)."),
             ("newsdesk_stats_flush_microseconds_total", "Time spent flushing."),
@@ -104,7 +114,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, with the figures read at scrape time brought up to date.
-    pub fn render(&self, db: &Db, stats: &Collector, cache: &ResponseCache) -> String {
+    pub fn render(&self, db: &Db, stats: &Collector, cache: &ResponseCache, newest_change: i64) -> String {
         for pool in db.pools() {
             let labels = [("pool", pool.name)];
             self.gauge("newsdesk_db_pool_connections", &labels, f64::from(pool.state.connections));
@@ -130,10 +140,18 @@ impl Metrics {
         for (result, n) in cache.lookups() {
             self.counter("newsdesk_response_cache_total", &[("result", result)], n);
         }
+        let (entries, bytes) = cache.size();
+        self.gauge("newsdesk_response_cache_entries", &[], entries as f64);
+        self.gauge("newsdesk_response_cache_bytes", &[], bytes as f64);
+        self.counter("newsdesk_response_cache_evictions_total", &[], cache.evictions());
+        self.gauge("newsdesk_content_changes_applied", &[], newest_change as f64);
         let m = &stats.metrics;
         let load = |n: &std::sync::atomic::AtomicU64| n.load(Ordering::Relaxed);
         self.counter("newsdesk_stats_hits_total", &[], load(&m.hits_recorded));
         self.gauge("newsdesk_stats_hit_buffer_depth", &[], stats.pending() as f64);
+        self.gauge("newsdesk_stats_hit_buffer_entries", &[], stats.buffer_entries() as f64);
+        self.gauge("newsdesk_stats_hit_buffer_limit", &[], stats.config().buffer_limit as f64);
+        self.counter("newsdesk_stats_hits_overflowed_total", &[], load(&m.hits_overflowed));
         self.counter("newsdesk_stats_flushes_total", &[], load(&m.flushes));
         self.counter("newsdesk_stats_flush_failures_total", &[], load(&m.flush_failures));
         self.counter("newsdesk_stats_flush_microseconds_total", &[], load(&m.flush_micros_total));

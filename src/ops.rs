@@ -92,5 +92,6 @@ pub async fn metrics(state: Data<AppState>) -> HttpResponse {
         &state.db,
         &state.stats,
         &state.responses,
+        state.content_changes.newest(),
     ))
 }

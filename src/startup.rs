@@ -98,8 +98,12 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         visit_window: chrono::Duration::seconds(settings.visit_window),
         online_window: chrono::Duration::seconds(settings.online_window),
         flush_interval: Duration::from_millis(settings.stats_flush_interval),
+        buffer_limit: usize::try_from(settings.stats_buffer_limit).unwrap_or(usize::MAX),
     };
-    let responses = Arc::new(ResponseCache::new(Duration::from_secs(1)));
+    let responses = Arc::new(ResponseCache::new(
+        Duration::from_secs(1),
+        usize::try_from(settings.response_cache_mb << 20).unwrap_or(usize::MAX),
+    ));
     let comment_blocklist = Arc::new(Blocklist::load(settings.comments_blocklist.as_deref())?);
     Ok(AppState {
         stats: Arc::new(Collector::new(stats_config, db.clone(), clock, responses.clone())),
@@ -108,6 +112,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         list_counts: Arc::new(CountCache::new(Duration::from_secs(5))),
         responses,
         outbox: Arc::new(Outbox::new(settings.purge_urls.clone())),
+        content_changes: Arc::default(),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),
@@ -192,6 +197,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.db.watch_replicas();
     let background = AppState { db: state.db.for_background().map_err(std::io::Error::other)?, ..state.clone() };
     webhooks::delivery::start(background.clone());
+    crate::content_changes::start(background.clone());
     articles::schedule::start(background);
     let settings = state.settings.clone();
     let state = Data::new(state);

@@ -37,6 +37,8 @@ pub struct AppState {
     pub list_counts: Arc<CountCache>,
     /// Anonymous reads of single articles and of the statistics block.
     pub responses: Arc<ResponseCache>,
+    /// What this process changed since its last poll of `content_changes`, and what it applied.
+    pub content_changes: Arc<crate::content_changes::ContentChanges>,
     /// Where changes' events go, and the bell of this process's delivery workers.
     pub outbox: Arc<Outbox>,
     /// Where media files are kept.
@@ -51,11 +53,20 @@ pub struct AppState {
 
 impl AppState {
     /// Articles, their taxonomy or their ratings changed in this process: forget the
-    /// list totals and cached responses that may show the old state, and send the
-    /// change's events now.
+    /// list totals and cached responses that may show the old state, tell the other
+    /// processes (`crate::content_changes`), and send the change's events now.
     pub fn content_changed(&self) {
         self.list_counts.clear();
         self.responses.clear();
+        self.content_changes.changed_here();
+        self.outbox.wake();
+    }
+
+    /// One article's figures changed in this process (a reader's rating): forget its
+    /// cached responses here, and tell the other processes.
+    pub fn article_changed(&self, id: i64, slug: &str) {
+        self.responses.forget(&crate::caching::ResponseCache::article_keys(id, slug));
+        self.content_changes.article_changed_here(id);
         self.outbox.wake();
     }
 }

@@ -13,7 +13,7 @@ use super::model::{self, Article, Audience};
 use super::preview::{PreviewKey, PreviewQuery, preview_read};
 use super::response::{ArticleResponse, last_modified, staff_response};
 use crate::auth::Viewer;
-use crate::caching::{self, ResponseCache};
+use crate::caching::{self, ArticleEntry, ResponseCache};
 use crate::db::{ReadFrom, now};
 use crate::error::ApiError;
 use crate::error::responses::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
@@ -147,12 +147,20 @@ async fn public_article(
         return Ok(ResponseCache::respond(entry));
     }
     let at = now();
+    let epoch = state.responses.epoch();
     let article = state.db.read_by_key(from, move |conn| load(conn, at)).await?;
-    Ok(state.responses.keep(
-        key,
-        article_response(article, at, state),
-        &[header::LAST_MODIFIED, caching::SURROGATE_KEY],
-    ))
+    let entry = ArticleEntry {
+        id: article.row.id,
+        epoch,
+        lifetime: std::time::Duration::from_secs(state.settings.article_cache_seconds),
+        // An article that expires is not given out past its expiry, not even stale.
+        deadline: article.row.expires_at.map(|expires| {
+            let left = (expires - at).to_std().unwrap_or_default();
+            std::time::Instant::now() + left
+        }),
+    };
+    let response = article_response(article, at, state);
+    Ok(state.responses.keep_article(key, response, &[header::LAST_MODIFIED, caching::SURROGATE_KEY], entry))
 }
 
 /// Get a published article by id.

@@ -269,7 +269,7 @@ pub async fn click(state: Data<AppState>, req: HttpRequest, id: Path<i64>) -> Re
         state.stats.record_click(Click {
             banner_id: banner.id,
             day: reader.day,
-            visitor_key: reader.visitor_key,
+            visitor_key: reader.visitor_key.to_string(),
             dimensions: reader.dimensions,
         });
     }

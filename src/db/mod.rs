@@ -261,7 +261,8 @@ impl Db {
         self.replicas.as_deref()
     }
 
-    /// A read pool of its own for the background workers (deliveries, the scheduler), so
+    /// A read pool of its own for the background workers (deliveries, the scheduler, the
+    /// content changes' poll), so
     /// that their polling never waits behind requests, nor shows in the requests' query
     /// count. On SQLite they write through the app's one writer: a second writer would
     /// meet the first's lock and sleep in SQLite's busy handler, slowing both.

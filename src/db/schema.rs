@@ -440,3 +440,11 @@ diesel::table! {
 
 diesel::joinable!(banners -> banner_slots (slot_id));
 diesel::allow_tables_to_appear_in_same_query!(banners, banner_slots, media);
+
+diesel::table! {
+    content_changes (id) {
+        id -> BigInt,
+        article_id -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}

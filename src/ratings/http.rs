@@ -12,7 +12,6 @@ use super::model::{self, AddressCap, Outcome, RatingFilter, Summary};
 use crate::articles::model::{self as articles, Audience};
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
-use crate::caching::ResponseCache;
 use crate::client;
 use crate::db::now;
 use crate::error::ApiError;
@@ -172,8 +171,7 @@ pub async fn rate_article(
             Ok((outcome, receipt, slug))
         })
         .await?;
-    state.responses.forget(&ResponseCache::article_keys(article_id, &slug));
-    state.outbox.wake();
+    state.article_changed(article_id, &slug);
     Ok(match outcome {
         Outcome::Created => HttpResponse::Created().json(receipt),
         Outcome::Changed => HttpResponse::Ok().json(receipt),

@@ -14,7 +14,7 @@ use diesel::upsert::excluded;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::batch::{Activity, Batch, StatsConfig, VisitorActivity, VisitorKind};
+use super::batch::{Activity, Batch, StatsConfig, VisitorActivity, VisitorKey, VisitorKind};
 use super::periods;
 use crate::articles::model as articles;
 use crate::db::DbConnection;
@@ -62,7 +62,7 @@ pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: 
                 }
             }
             let day = periods::day(start, tz);
-            for (dimension, item) in &visitor.dimensions {
+            for (dimension, item) in visitor.dimensions.iter() {
                 *breakdown_visits.entry((day.clone(), dimension, item.clone())).or_default() += 1;
             }
         }
@@ -90,34 +90,35 @@ const CLAIM_CHUNK: usize = 500;
 /// process flushing the same visitor waits and then sees this one's time.
 fn claim_visitors(
     conn: &mut DbConnection,
-    visitors: &BTreeMap<String, VisitorActivity>,
-) -> Result<HashMap<String, NaiveDateTime>, ApiError> {
+    visitors: &BTreeMap<VisitorKey, VisitorActivity>,
+) -> Result<HashMap<VisitorKey, NaiveDateTime>, ApiError> {
     use stats_presence::{kind, last_seen, visitor_key};
     let mut seen_before = HashMap::with_capacity(visitors.len());
     let visitors: Vec<_> = visitors.iter().collect();
     for chunk in visitors.chunks(CLAIM_CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(|(key, _)| key.to_string()).collect();
         let new_rows: Vec<_> =
-            chunk.iter().map(|(key, v)| (visitor_key.eq(key.as_str()), kind.eq(v.kind.as_str()))).collect();
+            chunk.iter().zip(&keys).map(|((_, v), key)| (visitor_key.eq(key), kind.eq(v.kind.as_str()))).collect();
         on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
             .values(&new_rows)
             .on_conflict(visitor_key)
             .do_nothing()
             .execute(c))?;
-        let keys: Vec<&str> = chunk.iter().map(|(key, _)| key.as_str()).collect();
         let query =
             stats_presence::table.filter(visitor_key.eq_any(&keys)).order(visitor_key).select((visitor_key, last_seen));
-        let before: HashMap<String, NaiveDateTime> = match conn {
+        let before: HashMap<VisitorKey, NaiveDateTime> = match conn {
             DbConnection::Postgres(c) => query.for_update().load::<(String, Option<NaiveDateTime>)>(c)?,
             DbConnection::Sqlite(c) => query.load(c)?,
         }
         .into_iter()
-        .filter_map(|(key, seen)| Some((key, seen?)))
+        .filter_map(|(key, seen)| Some((VisitorKey::parse(&key)?, seen?)))
         .collect();
         let claimed: Vec<_> = chunk
             .iter()
-            .map(|(key, v)| {
-                let until = before.get(key.as_str()).map_or(v.activity.last, |b| (*b).max(v.activity.last));
-                (visitor_key.eq(key.as_str()), kind.eq(v.kind.as_str()), last_seen.eq(until))
+            .zip(&keys)
+            .map(|((key, v), hex)| {
+                let until = before.get(*key).map_or(v.activity.last, |b| (*b).max(v.activity.last));
+                (visitor_key.eq(hex), kind.eq(v.kind.as_str()), last_seen.eq(until))
             })
             .collect();
         on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
@@ -134,19 +135,21 @@ fn claim_visitors(
 /// `claim_visitors` for visitors on articles: when each (visitor, article) was seen before.
 fn claim_article_views(
     conn: &mut DbConnection,
-    views: &[(&(String, i64), &Activity)],
-) -> Result<HashMap<(String, i64), NaiveDateTime>, ApiError> {
+    views: &[(&(VisitorKey, i64), &Activity)],
+) -> Result<HashMap<(VisitorKey, i64), NaiveDateTime>, ApiError> {
     use stats_article_presence::{article_id, last_seen, visitor_key};
     let mut seen_before = HashMap::with_capacity(views.len());
     for chunk in views.chunks(CLAIM_CHUNK) {
+        let hex: Vec<String> = chunk.iter().map(|((key, _), _)| key.to_string()).collect();
         let new_rows: Vec<_> =
-            chunk.iter().map(|((key, id), _)| (visitor_key.eq(key.as_str()), article_id.eq(*id))).collect();
+            chunk.iter().zip(&hex).map(|(((_, id), _), key)| (visitor_key.eq(key), article_id.eq(*id))).collect();
         on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
             .values(&new_rows)
             .on_conflict((visitor_key, article_id))
             .do_nothing()
             .execute(c))?;
-        let keys: Vec<&str> = chunk.iter().map(|((key, _), _)| key.as_str()).collect();
+        let mut keys = hex.clone();
+        keys.dedup();
         // Every article these visitors were seen on (a few each; the pairs not in the batch
         // are never asked for): one look-up per visitor, where also filtering on the
         // articles would make one per visitor and article.
@@ -154,18 +157,19 @@ fn claim_article_views(
             .filter(visitor_key.eq_any(&keys))
             .order((visitor_key, article_id))
             .select((visitor_key, article_id, last_seen));
-        let before: HashMap<(String, i64), NaiveDateTime> = match conn {
+        let before: HashMap<(VisitorKey, i64), NaiveDateTime> = match conn {
             DbConnection::Postgres(c) => query.for_update().load::<(String, i64, Option<NaiveDateTime>)>(c)?,
             DbConnection::Sqlite(c) => query.load(c)?,
         }
         .into_iter()
-        .filter_map(|(key, id, seen)| Some(((key, id), seen?)))
+        .filter_map(|(key, id, seen)| Some(((VisitorKey::parse(&key)?, id), seen?)))
         .collect();
         let claimed: Vec<_> = chunk
             .iter()
-            .map(|(pair, activity)| {
+            .zip(&hex)
+            .map(|((pair, activity), key)| {
                 let until = before.get(*pair).map_or(activity.last, |b| (*b).max(activity.last));
-                (visitor_key.eq(pair.0.as_str()), article_id.eq(pair.1), last_seen.eq(until))
+                (visitor_key.eq(key), article_id.eq(pair.1), last_seen.eq(until))
             })
             .collect();
         on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
@@ -224,7 +228,7 @@ fn add_breakdowns(
 /// Counts a view of each publicly visible article once per visitor per window.
 fn add_article_views(
     conn: &mut DbConnection,
-    views: &BTreeMap<(String, i64), Activity>,
+    views: &BTreeMap<(VisitorKey, i64), Activity>,
     config: &StatsConfig,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {

@@ -3,7 +3,7 @@
 
 use actix_web::HttpRequest;
 
-use super::batch::VisitorKind;
+use super::batch::{VisitorKey, VisitorKind};
 use super::classify::{self, Agent};
 use super::periods;
 use crate::client;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 pub struct Reader {
     /// The local day in the site's time zone.
     pub day: String,
-    pub visitor_key: String,
+    pub visitor_key: VisitorKey,
     pub kind: VisitorKind,
     /// `("bot", name)` for crawlers; browser, OS, referrer host and country for people.
     pub dimensions: Vec<(&'static str, String)>,
@@ -35,10 +35,10 @@ impl Reader {
         // The key's salt changes every local day, so a key cannot be followed across days.
         let day = periods::day(at, state.stats.config().time_zone);
         let salt = client::keyed_hash(&state.address_secret, &["visitor salt", &day]);
-        let visitor_key = match visitor_id {
-            Some(id) => client::keyed_hash(&salt, &["visitor", id]),
-            None => client::keyed_hash(&salt, &["client", &ip, user_agent]),
-        };
+        let visitor_key = VisitorKey(match visitor_id {
+            Some(id) => client::keyed_hash_bits(&salt, &["visitor", id]),
+            None => client::keyed_hash_bits(&salt, &["client", &ip, user_agent]),
+        });
         let (kind, dimensions) = match classify::classify(user_agent) {
             Agent::Bot { name } => (VisitorKind::Bot, vec![("bot", name)]),
             Agent::Browser { browser, os } => {

@@ -353,3 +353,71 @@ async fn concurrent_writes_all_succeed() {
     assert_eq!(app.count_rows("articles"), 40);
     assert_eq!(app.count_rows("tags"), 3);
 }
+
+/// The `newsdesk_response_cache_total` count of one result at `base`.
+async fn cache_lookups(client: &reqwest::Client, base: &str, result: &str) -> u64 {
+    let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    let line = format!("newsdesk_response_cache_total{{result=\"{result}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(line.as_str())).map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[actix_web::test]
+async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_within_a_second() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Tin của hai máy chủ").await;
+    let target = newsdesk::db::DatabaseTarget::parse(&app.database_url).unwrap();
+    let other = crate::helpers::serve(&app.database_url, newsdesk::config::Settings::for_database(target));
+    let url = format!("{other}/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap());
+    let title = || async { app.client.get(&url).send().await.unwrap().json::<Value>().await.unwrap()["title"].clone() };
+    assert_eq!(title().await, "Tin của hai máy chủ");
+    let hits = cache_lookups(&app.client, &other, "hit").await;
+    assert_eq!(title().await, "Tin của hai máy chủ");
+    assert_eq!(cache_lookups(&app.client, &other, "hit").await, hits + 1, "the second read came from the cache");
+
+    let edited = app.patch(&format!("/api/v1/articles/{}", article["id"]), &json!({"title": "Tin đã sửa"})).await;
+    assert_eq!(edited.status, 200, "{:?}", edited.body);
+    let started = std::time::Instant::now();
+    while title().await != "Tin đã sửa" {
+        assert!(started.elapsed() < Duration::from_secs(1), "the other process still shows the old title");
+        tokio_sleep(Duration::from_millis(20)).await;
+    }
+    let neighbour = format!("{other}/api/v1/articles/{}", app.publish("Tin bên cạnh").await["id"]);
+    tokio_sleep(newsdesk::content_changes::POLL * 3).await;
+    assert_eq!(app.client.get(&neighbour).send().await.unwrap().status(), 200, "read once, now cached");
+    let rated = app
+        .client
+        .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
+        .header("X-Visitor-Id", "reader-0001")
+        .json(&json!({"score": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), 201);
+    let started = std::time::Instant::now();
+    let rating =
+        || async { app.client.get(&url).send().await.unwrap().json::<Value>().await.unwrap()["rating"].clone() };
+    while rating().await["count"] != 1 {
+        assert!(started.elapsed() < Duration::from_secs(1), "the other process still shows no rating");
+        tokio_sleep(Duration::from_millis(20)).await;
+    }
+    let neighbour_read = || async { app.client.get(&neighbour).send().await.unwrap().status() };
+    let hits = cache_lookups(&app.client, &other, "hit").await;
+    assert_eq!(neighbour_read().await, 200);
+    assert_eq!(cache_lookups(&app.client, &other, "hit").await, hits + 1, "a rating forgets only its own article");
+}
+
+#[actix_web::test]
+async fn a_cached_article_is_not_read_past_its_expiry() {
+    let app = TestApp::spawn().await;
+    let expires = Utc::now() + Span::milliseconds(2500);
+    let created = app
+        .create_article(json!({"title": "Tin sắp hết hạn", "status": "published",
+                               "expires_at": expires.to_rfc3339_opts(SecondsFormat::Millis, true)}))
+        .await;
+    let path = format!("/api/v1/articles/{}", created["id"]);
+    assert_eq!(app.get(&path).await.status, 200);
+    assert_eq!(app.get(&path).await.status, 200, "read again, from the cache");
+    let left = (expires - Utc::now()).to_std().unwrap_or_default();
+    tokio_sleep(left + Duration::from_millis(50)).await;
+    assert_eq!(app.get(&path).await.status, 404, "expired, whatever the cache held");
+}

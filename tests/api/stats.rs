@@ -433,3 +433,23 @@ fn sigterm_writes_every_buffered_hit_before_exiting() {
         .unwrap();
     assert_eq!((page_views, visits), (50, 5), "nothing buffered was lost");
 }
+
+#[actix_web::test]
+async fn a_half_full_hit_buffer_is_written_before_its_interval_ends() {
+    // The flush interval stays the tests' hour: only the buffer's bound can start this flush.
+    let app = TestApp::spawn_with(|settings| settings.stats_buffer_limit = 100).await;
+    for visitor in 0..49 {
+        page_view(&app, &format!("early-visitor-{visitor:03}")).await;
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.count_rows("stats_presence"), 0, "49 of 100: still in memory");
+    page_view(&app, "early-visitor-049").await;
+    let started = std::time::Instant::now();
+    while app.count_rows("stats_presence") < 50 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "half full and not written");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("newsdesk_stats_hit_buffer_limit 100"), "{text}");
+    assert!(text.contains("newsdesk_stats_hits_overflowed_total 0"), "{text}");
+}
