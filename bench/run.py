@@ -191,6 +191,8 @@ def wrk_split(urls, script, args, seconds, connections):
 
 
 ARTICLE_ROWS = "SELECT id, slug FROM articles ORDER BY random() LIMIT {limit}"
+# Newest first: the order of popularity of the Zipf scenario.
+RECENT_ROWS = "SELECT id, slug FROM articles ORDER BY published_at DESC, id DESC LIMIT {limit}"
 # Articles with comments (one in ten of the synthetic ones), for the comment list.
 COMMENTED_ROWS = "SELECT DISTINCT article_id, '' FROM comments LIMIT {limit}"
 
@@ -296,13 +298,15 @@ def banner_setup(server, workdir):
             write_paths(workdir, "clicks.txt", clicks))
 
 
-def scenarios(base, workdir, rows, commented, article_count, banners, queries):
+def scenarios(base, workdir, rows, recent, commented, article_count, banners, queries):
     slugs = write_paths(workdir, "slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
+    popular = write_paths(workdir, "recent.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in recent])
     comment_lists = write_paths(workdir, "comments.txt", [f"/api/v1/articles/{id}/comments" for id, _ in commented])
     ids = write_paths(workdir, "ids.txt", [f"/api/v1/articles/{id}" for id, _ in rows])
     lists = "/api/v1/articles?per_page=20&fields=id,slug,title,summary,cover_image,published_at"
     return [
         ("GET article by slug", base + "/", "random_path.lua", [slugs]),
+        ("GET article by slug, Zipf (s = 1 over recency)", base + "/", "random_path.lua", [popular, "zipf"]),
         ("GET article by id", base + "/", "random_path.lua", [ids]),
         ("GET list page (20, no body)", base + lists, "random_path.lua", [write_paths(workdir, "list.txt", [lists])]),
         ("GET list page, category + tag", base + "/", "random_path.lua",
@@ -523,7 +527,9 @@ def main():
     queries = search_queries(rows_sqlite(sqlite_path, TITLE_ROWS, QUALITY_QUERIES))
     quality = {"SQLite": search_quality(server.base, queries["phrases"])}
     log(f"sqlite search quality: first {quality['SQLite']['first']:.1f} %, top ten {quality['SQLite']['top_ten']:.1f} %")
-    for name, url, script, args in scenarios(server.base, workdir, rows, commented, articles, banners, queries):
+    recent = rows_sqlite(sqlite_path, RECENT_ROWS, articles)
+    for name, url, script, args in scenarios(server.base, workdir, rows, recent, commented, articles, banners,
+                                             queries):
         result = measure([server], lambda duration: wrk(url, script, args, duration, connections), seconds, smoke)
         log(f"sqlite {name}: {result['rps']:,.0f} req/s, p99 {result['p99']:.2f} ms, {result['errors']} errors")
         results.append((name, result))
@@ -550,7 +556,9 @@ def main():
             quality["PostgreSQL"] = search_quality(servers[0].base, queries["phrases"])
             log(f"postgres search quality: first {quality['PostgreSQL']['first']:.1f} %, "
                 f"top ten {quality['PostgreSQL']['top_ten']:.1f} %")
-            for name, _, script, args in scenarios("", workdir, pg_rows, pg_commented, articles, pg_banners, queries):
+            pg_recent = rows_postgres(pg_url, RECENT_ROWS, articles)
+            for name, _, script, args in scenarios("", workdir, pg_rows, pg_recent, pg_commented, articles, pg_banners,
+                                                   queries):
                 urls = [s.base + "/" for s in servers]
                 if name in ("GET list page (20, no body)", "GET stats summary"):
                     urls = [s.base + open(args[0]).read().strip() for s in servers]

@@ -187,6 +187,16 @@ struct Entries {
     reads: u64,
     /// Counts clears and forgets: a response built from data read before one is not kept.
     epoch: u64,
+    /// When the last clear or forget was.
+    changed: Option<std::time::Instant>,
+}
+
+impl Entries {
+    /// A change was applied: responses built from older reads are not kept.
+    fn changed(&mut self) {
+        self.epoch += 1;
+        self.changed = Some(std::time::Instant::now());
+    }
 }
 
 #[derive(Clone)]
@@ -293,6 +303,11 @@ impl ResponseCache {
         self.lock().epoch
     }
 
+    /// Whether a change was applied less than `span` ago (a replica may not have it yet).
+    pub fn changed_within(&self, span: std::time::Duration) -> bool {
+        self.lock().changed.is_some_and(|at| at.elapsed() < span)
+    }
+
     /// Entries and the bytes they take now.
     pub fn size(&self) -> (usize, usize) {
         let entries = self.lock();
@@ -365,12 +380,12 @@ impl ResponseCache {
         let mut entries = self.lock();
         entries.by_key.clear();
         entries.bytes = 0;
-        entries.epoch += 1;
+        entries.changed();
     }
 
     pub fn forget(&self, keys: &[String]) {
         let mut entries = self.lock();
-        entries.epoch += 1;
+        entries.changed();
         for key in keys {
             if let Some(removed) = entries.by_key.remove(key) {
                 entries.bytes -= removed.size(key);
@@ -381,7 +396,7 @@ impl ResponseCache {
     /// Forgets the entries of these articles.
     pub fn forget_articles(&self, articles: &std::collections::HashSet<i64>) {
         let mut entries = self.lock();
-        entries.epoch += 1;
+        entries.changed();
         let before = entries.by_key.len();
         entries.by_key.retain(|_, e| e.article.is_none_or(|id| !articles.contains(&id)));
         if entries.by_key.len() != before {
@@ -392,7 +407,7 @@ impl ResponseCache {
     /// Forgets every entry whose key starts with `prefix`.
     pub fn forget_prefix(&self, prefix: &str) {
         let mut entries = self.lock();
-        entries.epoch += 1;
+        entries.changed();
         let before = entries.by_key.len();
         entries.by_key.retain(|key, _| !key.starts_with(prefix));
         if entries.by_key.len() != before {
@@ -549,6 +564,8 @@ mod tests {
         let entry = ArticleEntry { epoch: responses.epoch(), ..article(1, 60, None) };
         keep_article(&responses, "article-id:1", "read after", entry);
         assert_eq!(responses.get("article-id:1", 0).unwrap().body, "read after");
+        assert!(responses.changed_within(std::time::Duration::from_secs(5)));
+        assert!(!cache().changed_within(std::time::Duration::from_secs(5)), "nothing changed yet");
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn public_article(
     let entry = ArticleEntry {
         id: article.row.id,
         epoch,
-        lifetime: std::time::Duration::from_secs(state.settings.article_cache_seconds),
+        lifetime: article_lifetime(state, from),
         // An article that expires is not given out past its expiry, not even stale.
         deadline: article.row.expires_at.map(|expires| {
             let left = (expires - at).to_std().unwrap_or_default();
@@ -161,6 +161,19 @@ async fn public_article(
     };
     let response = article_response(article, at, state);
     Ok(state.responses.keep_article(key, response, &[header::LAST_MODIFIED, caching::SURROGATE_KEY], entry))
+}
+
+/// How long a public article just read may be kept. Read from a replica shortly after a
+/// change, it may be the replica's older copy: then it is kept a second, as lists are, so
+/// the change shows once the replica has it.
+fn article_lifetime(state: &AppState, from: ReadFrom) -> std::time::Duration {
+    let replica_lag = std::time::Duration::from_secs_f64(state.settings.replica_max_lag);
+    let maybe_behind =
+        from == ReadFrom::AnyReplica && state.db.replicas().is_some() && state.responses.changed_within(replica_lag);
+    match maybe_behind {
+        true => std::time::Duration::from_secs(1),
+        false => std::time::Duration::from_secs(state.settings.article_cache_seconds),
+    }
 }
 
 /// Get a published article by id.
