@@ -384,6 +384,63 @@ def replica_figures(binary, pg_url, rows, workdir, seconds, connections, smoke):
     return figures
 
 
+def acknowledged(servers, route, method):
+    """The 2xx answers the servers counted for a route, from their request histograms."""
+    total = 0.0
+    for server in servers:
+        with urllib.request.urlopen(server.base + "/metrics", timeout=5) as reply:
+            for line in reply.read().decode().splitlines():
+                if (line.startswith("newsdesk_http_request_duration_seconds_count{") and f'route="{route}"' in line
+                        and f'method="{method}"' in line and 'status="2xx"' in line):
+                    total += float(line.split()[-1])
+    return int(total)
+
+
+def cold_soak(binary, database_url, ports, rows, article_count, workdir, seconds, connections, count_ratings):
+    """The mixed scenario with a thousand connections from the moment the servers are
+    ready (a deploy's restart meets its traffic cold), then whether every hit and rating
+    they acknowledged was written."""
+    ratings_before = count_ratings()
+    servers = [Server([binary], newsdesk_env(database_url, port), port) for port in ports]
+    slugs = write_paths(workdir, "soak_slugs.txt", [f"/api/v1/articles/by-slug/{slug}" for _, slug in rows])
+    if len(servers) == 1:
+        result = wrk(servers[0].base + "/", "mixed.lua", [slugs, article_count], seconds, connections)
+    else:
+        result = wrk_split([s.base + "/" for s in servers], "mixed.lua", [slugs, article_count], seconds, connections)
+    result["drain"] = max(s.drain_statistics() for s in servers)
+    result["rss"] = max(s.peak_rss_mib() for s in servers)
+    hits = acknowledged(servers, "/api/v1/stats/hits", "POST")
+    recorded = int(sum(s.metric("newsdesk_stats_hits_total") for s in servers))
+    failures = int(sum(s.metric("newsdesk_stats_flush_failures_total") for s in servers))
+    overflowed = int(sum(s.metric("newsdesk_stats_hits_overflowed_total") for s in servers))
+    ratings = acknowledged(servers, "/api/v1/articles/{id}/ratings", "POST")
+    for s in servers:
+        s.stop()
+    written = count_ratings() - ratings_before
+    result["written"] = {"hits acknowledged": hits, "hits recorded": recorded, "hits overflowed": overflowed,
+                         "flush failures": failures, "ratings acknowledged": ratings, "ratings written": written}
+    result["lost"] = hits != recorded or failures > 0 or ratings != written
+    return result
+
+
+def render_soak(soaks, seconds, connections):
+    out = [f"## {connections:,} connections from the moment the server is ready", "",
+           f"The mixed scenario (85 % article reads, 10 % hits, 4 % list pages, 1 % ratings), {connections:,} "
+           f"connections for {seconds} s, wrk started as soon as `/readyz` answers (a deploy's restart meets its "
+           "traffic cold), wrk's 2 s timeout. Afterwards: every hit and rating the servers acknowledged "
+           "(their request counts) against what they recorded and wrote.", "",
+           "| setup | req/s | p50 ms | p99 ms | socket errors and timeouts | peak RSS MiB | hits acknowledged / recorded "
+           "| ratings acknowledged / written |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for setup, r in soaks:
+        w = r["written"]
+        out.append(f"| {setup} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss']:.1f} "
+                   f"| {w['hits acknowledged']:,} / {w['hits recorded']:,} "
+                   f"| {w['ratings acknowledged']:,} / {w['ratings written']:,} |")
+    out.append("")
+    return out
+
+
 def readyz(server):
     with urllib.request.urlopen(server.base + "/readyz", timeout=5) as reply:
         return json.load(reply)
@@ -537,6 +594,12 @@ def main():
             failures.append(f"sqlite {name}: {result['errors']} errors")
     sqlite_rss = max(r["rss"] for _, r in results)
     server.stop()
+    soak_seconds, soak_connections = (2, 50) if smoke else (60, 1000)
+    soaks = []
+    soak = cold_soak(binary, sqlite_path, [18086], rows, articles, workdir, soak_seconds, soak_connections,
+                     lambda: rows_sqlite(sqlite_path, "SELECT count(*) FROM ratings", 1)[0][0])
+    log(f"sqlite cold soak: {soak['rps']:,.0f} req/s, p99 {soak['p99']:.2f} ms, {soak['errors']} errors, {soak['written']}")
+    soaks.append(("SQLite, one process", soak))
     report.append(("SQLite", results, baseline_result["rps"], sqlite_rss, server.ready_seconds, seed_seconds, len(document)))
 
     replica = None
@@ -574,6 +637,13 @@ def main():
                 s.stop()
             report.append(("PostgreSQL, two newsdesk processes", pg_results, baseline_result["rps"], pg_rss, ready,
                            pg_seed, len(document)))
+            soak = cold_soak(binary, pg_url, [18087, 18088], pg_rows, articles, workdir, soak_seconds,
+                             soak_connections, lambda: int(subprocess.run(
+                                 ["psql", "-At", pg_url, "-c", "SELECT count(*) FROM ratings"], capture_output=True,
+                                 text=True, check=True).stdout))
+            log(f"postgres cold soak: {soak['rps']:,.0f} req/s, p99 {soak['p99']:.2f} ms, {soak['errors']} errors, "
+                f"{soak['written']}")
+            soaks.append(("PostgreSQL, two processes", soak))
             replica = replica_figures(binary, pg_url, pg_rows, workdir, seconds, connections, smoke)
             for setup, name, result in replica or []:
                 if result["errors"]:
@@ -622,7 +692,12 @@ def main():
     media = media_figures(binary, photos_binary, baseline_result["rps"], workdir, smoke, connections, seconds)
     if not smoke:
         failures += media_failures(media)
-    text = render(report, scaling, smoke, webhooks, media, replica, quality)
+    for setup, soak in soaks:
+        if soak["lost"]:
+            failures.append(f"cold soak {setup}: acknowledged writes not written: {soak['written']}")
+        if soak["errors"] and not smoke:
+            failures.append(f"cold soak {setup}: {soak['errors']} socket errors and timeouts")
+    text = render(report, scaling, smoke, webhooks, media, replica, quality, (soaks, soak_seconds, soak_connections))
     if smoke:
         print(text)
     else:
@@ -916,7 +991,7 @@ def render_quality(quality):
     return out
 
 
-def render(report, scaling, smoke, webhooks=None, media=None, replica=None, quality=None):
+def render(report, scaling, smoke, webhooks=None, media=None, replica=None, quality=None, soaks=None):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
                          text=True).stdout.strip()
     out = ["# Benchmarks", "",
@@ -957,6 +1032,8 @@ def render(report, scaling, smoke, webhooks=None, media=None, replica=None, qual
                 f"{webhooks['delivered']:,} of {webhooks['expected']:,} |",
                 f"| three, held (stored, not sent while timed) | {webhooks['held_ms']:.2f} | "
                 f"{webhooks['held_ratio']:.2f} | |", ""]
+    if soaks and soaks[0]:
+        out += render_soak(*soaks)
     if quality:
         out += render_quality(quality)
     if replica:

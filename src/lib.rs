@@ -20,6 +20,7 @@ pub mod html;
 pub mod logging;
 pub mod maintenance;
 pub mod media;
+pub mod memory;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -207,13 +207,25 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let trusted_proxies = settings.trusted_proxies.clone();
     // Asked once: rendering an access line costs, and is skipped when it would be dropped.
     let access_log = log::log_enabled!(target: ACCESS_LOG, log::Level::Info);
+    // The document is made once and shared: each worker registering the routes makes one
+    // too, and drops it at once (see `crate::memory`).
+    let document = web::Bytes::from(openapi_json());
     let mut server = HttpServer::new(move || {
-        let (app, spec) = app_with_spec();
+        let app = app_with_spec().0;
+        crate::memory::give_back_freed();
+        let document = document.clone();
         app.app_data(state.clone())
             .app_data(body_limit)
             .app_data(path_config())
             .service(web::redirect("/docs", "/docs/"))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+            .route(
+                "/openapi.json",
+                web::get().to(move || {
+                    let document = document.clone();
+                    async move { HttpResponse::Ok().content_type("application/json").body(document) }
+                }),
+            )
+            .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
             .default_service(web::to(no_route))
             .wrap(cors(&cors_origins))
             .wrap_fn({

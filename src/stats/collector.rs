@@ -20,6 +20,9 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::ApiError;
 
+/// Entries of a batch large enough that its memory, once written, is given back.
+const LARGE_BATCH: usize = 10_000;
+
 /// Figures for `/metrics`.
 #[derive(Debug, Default)]
 pub struct FlushMetrics {
@@ -122,6 +125,10 @@ impl Collector {
             Ok(()) => {
                 if hits > 0 {
                     self.responses.expire_after_views(&viewed);
+                }
+                if batch.entries() >= LARGE_BATCH {
+                    drop(batch);
+                    crate::memory::give_back_freed();
                 }
                 self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
                 self.metrics.hits_overflowed.fetch_add(overflowed, Ordering::Relaxed);
