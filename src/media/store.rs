@@ -75,6 +75,7 @@ impl MediaStore {
                 if bucket.is_empty() {
                     return Err(format!("`{location}` names no bucket"));
                 }
+                crate::webhooks::delivery::install_tls_provider();
                 let bucket = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .build()
