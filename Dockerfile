@@ -12,6 +12,7 @@ COPY .cargo ./.cargo
 RUN mkdir -p src tests/api bench \
     && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && touch tests/api/main.rs && echo 'fn main() {}' > bench/baseline.rs \
+    && echo 'fn main() {}' > bench/photos.rs \
     && cargo build --release --locked --bin newsdesk
 COPY src ./src
 COPY migrations ./migrations
