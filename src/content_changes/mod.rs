@@ -128,13 +128,15 @@ pub async fn poll(state: &AppState) -> Result<usize, ApiError> {
 pub fn start(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut failing = false;
+        let mut started = false;
         loop {
-            let step = match state.content_changes.newest() {
-                0 => state.db.read(model::latest).await.map(|latest| {
-                    state.content_changes.newest.store(latest.max(1), Ordering::Relaxed);
+            let step = match started {
+                false => state.db.read(model::latest).await.map(|latest| {
+                    state.content_changes.newest.store(latest, Ordering::Relaxed);
+                    started = true;
                     0
                 }),
-                _ => poll(&state).await,
+                true => poll(&state).await,
             };
             match step {
                 Ok(_) => failing = false,

@@ -361,10 +361,30 @@ async fn cache_lookups(client: &reqwest::Client, base: &str, result: &str) -> u6
     text.lines().find_map(|l| l.strip_prefix(line.as_str())).map_or(0, |n| n.trim().parse().unwrap())
 }
 
+/// The newest content change the process at `base` has applied (`/metrics`).
+async fn newest_change(client: &reqwest::Client, base: &str) -> u64 {
+    let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("newsdesk_content_changes_applied "))
+        .map_or(0, |n| n.trim().parse::<f64>().unwrap() as u64)
+}
+
+/// Waits until the process at `base` has applied a change newer than `seen`: a change
+/// arriving later would forget what a test reads into the cache before it.
+async fn change_applied(client: &reqwest::Client, base: &str, seen: u64) {
+    let started = std::time::Instant::now();
+    while newest_change(client, base).await <= seen {
+        assert!(started.elapsed() < Duration::from_secs(5), "no change after {seen} reached {base}");
+        tokio_sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[actix_web::test]
 async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_within_a_second() {
     let app = TestApp::spawn().await;
+    let seen = newest_change(&app.client, &app.address).await;
     let article = app.publish("Tin của hai máy chủ").await;
+    change_applied(&app.client, &app.address, seen).await;
     let target = newsdesk::db::DatabaseTarget::parse(&app.database_url).unwrap();
     let other = crate::helpers::serve(&app.database_url, newsdesk::config::Settings::for_database(target));
     let url = format!("{other}/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap());
@@ -381,8 +401,9 @@ async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_withi
         assert!(started.elapsed() < Duration::from_secs(1), "the other process still shows the old title");
         tokio_sleep(Duration::from_millis(20)).await;
     }
+    let seen = newest_change(&app.client, &other).await;
     let neighbour = format!("{other}/api/v1/articles/{}", app.publish("Tin bên cạnh").await["id"]);
-    tokio_sleep(newsdesk::content_changes::POLL * 3).await;
+    change_applied(&app.client, &other, seen).await;
     assert_eq!(app.client.get(&neighbour).send().await.unwrap().status(), 200, "read once, now cached");
     let rated = app
         .client
