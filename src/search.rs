@@ -1,8 +1,12 @@
-//! Vietnamese-aware text folding for search, and highlighted snippets.
+//! Vietnamese-aware text folding for search, relevance, and highlighted snippets.
 //!
 //! Folding removes tone and vowel marks, maps đ/Đ to d and lowercases, so that
 //! `dan van kheo`, `Dân vận khéo` and `DÂN VẬN KHÉO` are the same words. Both backends
 //! index folded text; snippets are cut from the original text.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -79,21 +83,120 @@ pub fn query_terms(query: &str) -> Vec<String> {
     entries
 }
 
-/// How well a folded title matches the search terms (words and phrases): a point for
-/// each word of a term the title holds (a phrase counts when the title holds it whole),
-/// as many again when the title holds all of them in order.
-pub fn title_score(folded_title: &str, terms: &[String]) -> usize {
-    let words: Vec<&str> = folded_title.split(' ').collect();
-    let holds = |sequence: &[&str]| !sequence.is_empty() && words.windows(sequence.len()).any(|w| w == sequence);
-    let present: usize = terms
-        .iter()
-        .map(|term| {
-            let sequence: Vec<&str> = term.split(' ').collect();
-            if holds(&sequence) { sequence.len() } else { 0 }
-        })
-        .sum();
-    let all: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
-    present + if holds(&all) { all.len() } else { 0 }
+/// BM25's saturation of repeated words and its normalisation of title lengths (the usual values).
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+/// A word in the title counts as this many in the text (BM25F's field weight).
+const TITLE_WEIGHT: f64 = 4.0;
+
+/// The words of the summary that count towards relevance; the body, and the rest of a long
+/// summary, only have to hold the query (reading them for every match would cost kilobytes).
+const LEAD_WORDS: usize = 80;
+
+/// What a word's rarity is measured against: the archive's size and its titles' mean length.
+#[derive(Debug, Clone, Copy)]
+pub struct Corpus {
+    pub articles: u64,
+    pub mean_title_words: f64,
+}
+
+/// How long a word's article count and the corpus figures are kept before they are counted
+/// again: they move by a few articles a day, and counting a common word reads its whole list.
+const COUNTS_KEPT: Duration = Duration::from_secs(600);
+
+/// The most words whose counts are kept; past it they are all counted afresh.
+const MAX_WORDS_KEPT: usize = 20_000;
+
+/// The archive's figures for ranking, counted from the database and kept `COUNTS_KEPT`.
+#[derive(Default)]
+pub struct WordCounts {
+    kept: Mutex<KeptCounts>,
+}
+
+/// The name alone: a list filter's debug form, which holds the counts, is a cache key.
+impl std::fmt::Debug for WordCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WordCounts")
+    }
+}
+
+#[derive(Default)]
+struct KeptCounts {
+    corpus: Option<(Corpus, Instant)>,
+    holding: HashMap<String, (u64, Instant)>,
+}
+
+impl WordCounts {
+    /// The corpus figures, counted by `count` when missing or old.
+    pub fn corpus<E>(&self, count: impl FnOnce() -> Result<Corpus, E>) -> Result<Corpus, E> {
+        if let Some((corpus, at)) = self.lock().corpus
+            && at.elapsed() < COUNTS_KEPT
+        {
+            return Ok(corpus);
+        }
+        let corpus = count()?;
+        self.lock().corpus = Some((corpus, Instant::now()));
+        Ok(corpus)
+    }
+
+    /// How many articles hold `word`, counted by `count` when missing or old.
+    pub fn holding<E>(&self, word: &str, count: impl FnOnce() -> Result<u64, E>) -> Result<u64, E> {
+        if let Some((holding, at)) = self.lock().holding.get(word)
+            && at.elapsed() < COUNTS_KEPT
+        {
+            return Ok(*holding);
+        }
+        let holding = count()?;
+        let mut kept = self.lock();
+        if kept.holding.len() >= MAX_WORDS_KEPT {
+            kept.holding.clear();
+        }
+        kept.holding.insert(word.to_owned(), (holding, Instant::now()));
+        Ok(holding)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptCounts> {
+        self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// BM25's inverse document frequency of a word held by `holding` of the corpus's articles;
+/// never negative, so a word in most articles still counts a little.
+pub fn rarity(corpus: Corpus, holding: u64) -> f64 {
+    let (n, holding) = (corpus.articles.max(holding) as f64, holding as f64);
+    ((n - holding + 0.5) / (holding + 0.5) + 1.0).ln()
+}
+
+/// The relevance of an article to the search terms (words and quoted phrases), by BM25F
+/// over its title (weighted `TITLE_WEIGHT`, normalised by length) and the first
+/// `LEAD_WORDS` words of its summary, with `rarity` giving each folded word's weight. A title
+/// holding every word of the query in order gains the query's weight again, so an article
+/// whose title holds the phrase searched for comes before one holding its words apart.
+pub fn relevance(
+    terms: &[String],
+    rarity: &impl Fn(&str) -> f64,
+    corpus: Corpus,
+    folded_title: &str,
+    folded_lead: &str,
+) -> f64 {
+    let title: Vec<&str> = folded_title.split(' ').filter(|w| !w.is_empty()).collect();
+    let lead: Vec<&str> = folded_lead.split(' ').filter(|w| !w.is_empty()).take(LEAD_WORDS).collect();
+    let length = 1.0 - B + B * title.len() as f64 / corpus.mean_title_words.max(1.0);
+    let mut words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
+    let in_title_in_order = !words.is_empty() && title.windows(words.len()).any(|w| w == words.as_slice());
+    words.sort_unstable();
+    words.dedup();
+    let mut score = 0.0;
+    let mut weight = 0.0;
+    for word in words {
+        let count = |field: &[&str]| field.iter().filter(|w| **w == word).count() as f64;
+        let frequency = TITLE_WEIGHT * count(&title) / length + count(&lead);
+        let rarity = rarity(word);
+        score += rarity * frequency * (K1 + 1.0) / (frequency + K1);
+        weight += rarity;
+    }
+    if in_title_in_order { score + weight } else { score }
 }
 
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
@@ -197,21 +300,27 @@ mod tests {
         let cut = query_terms(&format!("\"{long}\" more"));
         assert_eq!(cut.len(), 1, "a phrase past the limit keeps its first words: {cut:?}");
         assert_eq!(cut[0].split(' ').count(), MAX_TERMS);
-        let phrase = ["dan van kheo".to_owned()];
-        assert_eq!(title_score("ket qua dan van kheo", &phrase), 6);
-        assert_eq!(title_score("kheo dan van", &phrase), 0, "a phrase counts only whole");
+    }
+
+    fn score(terms: &[&str], title: &str, lead: &str) -> f64 {
+        let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+        let rarity = |word: &str| if word == "cua" { 0.1 } else { 3.0 };
+        relevance(&terms, &rarity, Corpus { articles: 1000, mean_title_words: 10.0 }, title, lead)
     }
 
     #[test]
-    fn titles_score_by_words_present_and_by_the_words_in_order() {
-        let terms = terms("dân vận khéo");
-        assert_eq!(title_score(&fold("Kết quả “Dân vận khéo” năm 2026"), &terms), 6);
-        assert_eq!(title_score(&fold("Khéo léo trong dân vận"), &terms), 3, "all words, not in order");
-        assert_eq!(title_score(&fold("Người dân vui"), &terms), 1);
-        assert_eq!(title_score(&fold("Vận động"), &terms), 1);
-        assert_eq!(title_score(&fold("Dânvận"), &terms), 0);
-        assert_eq!(title_score("", &terms), 0);
-        assert_eq!(title_score("dan", &[]), 0);
+    fn titles_holding_the_words_in_order_come_first_then_rarer_words_count_more() {
+        let phrase = score(&["dan", "van"], "phong trao dan van kheo", "");
+        let apart = score(&["dan", "van"], "dan toc va van hoa", "");
+        let text_only = score(&["dan", "van"], "tin tuc", "dan van kheo o xa");
+        assert!(phrase > apart && apart > text_only && text_only > 0.0, "{phrase} {apart} {text_only}");
+        assert!(score(&["kheo"], "dan van kheo", "") > score(&["cua"], "cua dan van", ""), "rarity");
+        let short = score(&["kheo"], "dan van kheo", "");
+        let long = score(&["kheo"], "dan van kheo trong phong trao thi dua cua cac cap o tinh", "");
+        assert!(short > long, "a short title holding the word is closer to it");
+        let repeated = score(&["kheo"], "tin", "kheo kheo kheo kheo kheo kheo kheo kheo");
+        assert!(repeated < score(&["kheo"], "kheo", ""), "repeats in the text saturate below one in the title");
+        assert!(rarity(Corpus { articles: 10, mean_title_words: 1.0 }, 10) > 0.0, "never negative");
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub fn prepare(db: Db, settings: Settings, clock: Clock) -> Result<AppState, Str
         responses,
         outbox: Arc::new(Outbox::new(settings.purge_urls.clone())),
         content_changes: Arc::default(),
+        word_counts: Arc::default(),
         db,
         keys: Arc::new(JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl)),
         rating_limiter: Arc::new(RateLimiter::new(settings.rating_rate_limit, Duration::from_secs(60))),

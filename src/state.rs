@@ -39,6 +39,8 @@ pub struct AppState {
     pub responses: Arc<ResponseCache>,
     /// What this process changed since its last poll of `content_changes`, and what it applied.
     pub content_changes: Arc<crate::content_changes::ContentChanges>,
+    /// The archive's word counts, kept for ranking searches.
+    pub word_counts: Arc<crate::search::WordCounts>,
     /// Where changes' events go, and the bell of this process's delivery workers.
     pub outbox: Arc<Outbox>,
     /// Where media files are kept.

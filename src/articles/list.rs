@@ -187,6 +187,7 @@ pub async fn article_list(
         published_to: query.published_to.map(|t| t.naive_utc()),
         has_cover: query.has_cover,
         search: terms.clone(),
+        word_counts: Some(state.word_counts.clone()),
     };
     let category = query.category;
     let count_key = format!(

@@ -548,3 +548,33 @@ async fn titles_are_found_at_any_age_and_quoted_phrases_match_as_phrases() {
     let reversed = app.get("/api/v1/articles?q=%22kheo+that%22").await;
     assert_eq!(reversed.body["meta"]["total"], 0, "a phrase is in order");
 }
+
+#[actix_web::test]
+async fn search_ranks_by_the_rarity_of_words_their_order_and_the_length_of_titles() {
+    let app = TestApp::spawn().await;
+    let mut many: Vec<Value> = (0..30)
+        .map(|n| json!({"title": format!("Tin tỉnh nhà số {n}"), "status": "published", "summary": "Tin tỉnh nhà."}))
+        .collect();
+    many.push(json!({"title": "Lễ hội trăng rằm", "status": "published", "summary": "Tin tỉnh nhà về lễ hội."}));
+    many.push(json!({"title": "Tỉnh nhà tổ chức", "status": "published", "summary": "Có lễ hội trăng rằm."}));
+    create_many(&app, many).await;
+    let rare_in_title = app.get("/api/v1/articles?q=tinh+nha+trang+ram").await;
+    assert_eq!(
+        titles(&rare_in_title),
+        ["Lễ hội trăng rằm", "Tỉnh nhà tổ chức"],
+        "the title holding the rare words comes first: {}",
+        rare_in_title.body
+    );
+
+    let long = app.publish("Mưa lớn kéo dài nhiều ngày ở các huyện phía bắc của tỉnh nhà").await;
+    let apart = app.publish("Lớn lên trong mưa").await;
+    let short = app.publish("Mưa lớn ở Đồng Xoài").await;
+    let found = app.get("/api/v1/articles?q=m%C6%B0a+l%E1%BB%9Bn").await;
+    let ids: Vec<&Value> = found.body["data"].as_array().unwrap().iter().map(|a| &a["id"]).collect();
+    assert_eq!(ids, [&short["id"], &long["id"], &apart["id"]], "in order, shorter first, then apart: {}", found.body);
+
+    let same = app.publish("Mưa lớn ở Đồng Xoài").await;
+    let found = app.get("/api/v1/articles?q=m%C6%B0a+l%E1%BB%9Bn&per_page=2").await;
+    assert_eq!(found.body["data"][0]["id"], same["id"], "the newest among equals");
+    assert_eq!(found.body["data"][1]["id"], short["id"]);
+}

@@ -15,6 +15,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, tags};
 use crate::error::ApiError;
 use crate::pagination::Paging;
+use crate::search::{Corpus, WordCounts};
 
 /// Search ranks the newest this many matching articles, and answers with them best first.
 pub const MAX_SEARCH_RESULTS: i64 = 500;
@@ -106,6 +107,8 @@ pub struct ListFilter {
     pub has_cover: Option<bool>,
     /// Folded search words, all of which must occur.
     pub search: Option<Vec<String>>,
+    /// The archive's word counts for ranking a search, kept between searches.
+    pub word_counts: Option<std::sync::Arc<WordCounts>>,
 }
 
 /// Where the previous page ended: the sort value and id of its last article (or, for
@@ -416,38 +419,121 @@ struct Candidate {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
-    search_title: String,
+    title: String,
+    #[diesel(sql_type = Text)]
+    summary: String,
 }
 
-/// Ids of articles containing every term (word or quoted phrase), best match first:
-/// the more of the words in the title, and all of them in order there, the better;
-/// newest first among equals. The candidates are the newest `MAX_SEARCH_RESULTS`
-/// articles holding every term in their title, whatever their age (an old article is
-/// found by the words of its title), and the newest `MAX_SEARCH_RESULTS` holding them
-/// anywhere: that bounds the work of a query that matches most of the archive.
-fn ranked_matches(conn: &mut DbConnection, terms: &[String]) -> Result<Vec<i64>, ApiError> {
+/// Where a candidate holds the query.
+#[derive(Clone, Copy, PartialEq)]
+enum Scope {
+    /// Its title holds every word, in the query's order, as one phrase.
+    TitlePhrase,
+    /// Its title holds every term.
+    Title,
+    /// Its title or text holds every term.
+    Anywhere,
+}
+
+/// Ids of articles containing every term (word or quoted phrase), most relevant first
+/// (`crate::search::relevance`, BM25F over title and summary with each word's rarity in
+/// the archive), newest first among equals. The candidates are the newest
+/// `MAX_SEARCH_RESULTS` articles whose title holds the query as a phrase, the newest
+/// whose title holds every term, and the newest holding them anywhere: a title is found
+/// whatever its age, and a query matching most of the archive costs a bounded read.
+/// Titles and summaries are read rather than the folded search text, which sits past the
+/// body in each row.
+fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts) -> Result<Vec<i64>, ApiError> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let mut candidates = matches(conn, terms, true)?;
-    let in_titles: std::collections::HashSet<i64> = candidates.iter().map(|c| c.id).collect();
-    candidates.extend(matches(conn, terms, false)?.into_iter().filter(|c| !in_titles.contains(&c.id)));
-    let mut ranked: Vec<(usize, i64)> =
-        candidates.into_iter().map(|c| (crate::search::title_score(&c.search_title, terms), c.id)).collect();
-    ranked.sort_by(|a, b| b.cmp(a));
+    let corpus = counts.corpus(|| corpus(conn))?;
+    let mut words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut rarities = std::collections::HashMap::with_capacity(words.len());
+    for word in words {
+        let holding = counts.holding(word, || articles_holding(conn, word))?;
+        rarities.insert(word.to_owned(), crate::search::rarity(corpus, holding));
+    }
+    let rarity = |word: &str| rarities.get(word).copied().unwrap_or_default();
+    let one_phrase = terms.len() == 1;
+    let scopes = [Scope::TitlePhrase, Scope::Title, Scope::Anywhere];
+    let mut seen = std::collections::HashSet::new();
+    let mut ranked: Vec<(f64, i64)> = Vec::new();
+    for scope in scopes.into_iter().filter(|scope| !(one_phrase && *scope == Scope::TitlePhrase)) {
+        for candidate in matches(conn, terms, scope)? {
+            if seen.insert(candidate.id) {
+                let title = crate::search::fold(&candidate.title);
+                let summary = crate::search::fold(&candidate.summary);
+                ranked.push((crate::search::relevance(terms, &rarity, corpus, &title, &summary), candidate.id));
+            }
+        }
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
     Ok(ranked.into_iter().map(|(_, id)| id).collect())
 }
 
-/// The newest articles holding every term, in their title only or anywhere.
-fn matches(conn: &mut DbConnection, terms: &[String], in_title: bool) -> Result<Vec<Candidate>, ApiError> {
+/// The archive's size and its titles' mean length in words.
+fn corpus(conn: &mut DbConnection) -> Result<Corpus, ApiError> {
+    #[derive(QueryableByName)]
+    struct Figures {
+        #[diesel(sql_type = BigInt)]
+        articles: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        mean_title_words: f64,
+    }
+    let words = "length(search_title) - length(replace(search_title, ' ', '')) + 1";
+    let figures: Figures = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT count(*) AS articles, coalesce(avg({words}), 1.0) AS mean_title_words FROM articles"
+        ))
+        .get_result(c)?,
+        DbConnection::Postgres(c) => diesel::sql_query(format!(
+            "SELECT count(*) AS articles, coalesce(avg({words}), 1.0)::float8 AS mean_title_words FROM articles"
+        ))
+        .get_result(c)?,
+    };
+    Ok(Corpus { articles: figures.articles.max(0) as u64, mean_title_words: figures.mean_title_words })
+}
+
+/// How many articles hold a folded word in their title or text.
+fn articles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        holding: i64,
+    }
+    let count: Count = match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("SELECT count(*) AS holding FROM articles_fts WHERE articles_fts MATCH ?")
+                .bind::<Text, _>(format!("\"{word}\""))
+                .get_result(c)?
+        }
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT count(*) AS holding FROM articles WHERE search_vector @@ to_tsquery('simple', $1)",
+        )
+        .bind::<Text, _>(word)
+        .get_result(c)?,
+    };
+    Ok(count.holding.max(0) as u64)
+}
+
+/// The newest articles holding the terms in `scope`.
+fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope) -> Result<Vec<Candidate>, ApiError> {
+    let words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
     Ok(match conn {
         DbConnection::Sqlite(c) => {
             // Terms are folded words: nothing in them needs escaping but the quotes that make phrases.
             let phrases: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-            let query = if in_title { format!("search_title : ({})", phrases.join(" ")) } else { phrases.join(" ") };
+            let query = match scope {
+                Scope::TitlePhrase => format!("search_title : \"{}\"", words.join(" ")),
+                Scope::Title => format!("search_title : ({})", phrases.join(" ")),
+                Scope::Anywhere => phrases.join(" "),
+            };
             diesel::sql_query(
-                "SELECT rowid AS id, search_title FROM articles_fts \
-                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                "SELECT a.id, a.title, a.summary FROM articles a JOIN (SELECT rowid FROM articles_fts \
+                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON a.id = m.rowid",
             )
             .bind::<Text, _>(query)
             .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
@@ -455,19 +541,24 @@ fn matches(conn: &mut DbConnection, terms: &[String], in_title: bool) -> Result<
         }
         DbConnection::Postgres(c) => {
             // The title is weight A of the search vector; `<->` makes a phrase.
-            let weight = if in_title { ":A" } else { "" };
-            let query: Vec<String> = terms
-                .iter()
-                .map(|term| {
-                    let words: Vec<String> = term.split(' ').map(|w| format!("{w}{weight}")).collect();
-                    format!("({})", words.join(" <-> "))
-                })
-                .collect();
+            let weight = if scope == Scope::Anywhere { "" } else { ":A" };
+            let phrase = |words: &[&str]| {
+                let words: Vec<String> = words.iter().map(|w| format!("{w}{weight}")).collect();
+                format!("({})", words.join(" <-> "))
+            };
+            let query = match scope {
+                Scope::TitlePhrase => phrase(&words),
+                _ => terms
+                    .iter()
+                    .map(|term| phrase(&term.split(' ').collect::<Vec<_>>()))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            };
             diesel::sql_query(
-                "SELECT id, search_title FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
+                "SELECT id, title, summary FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
                  ORDER BY id DESC LIMIT $2",
             )
-            .bind::<Text, _>(query.join(" & "))
+            .bind::<Text, _>(query)
             .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
             .load(c)?
         }
@@ -485,7 +576,8 @@ fn search(
     with_total: bool,
     now: NaiveDateTime,
 ) -> Result<ListResult, ApiError> {
-    let ranked = ranked_matches(conn, terms)?;
+    let counts = filter.word_counts.clone().unwrap_or_default();
+    let ranked = ranked_matches(conn, terms, &counts)?;
     let unsearched = ListFilter { search: None, ..filter.clone() };
     let matching = || filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone()));
     if sort != Sort::Relevance {
