@@ -49,6 +49,19 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Maintain the full-text search index.
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchAction {
+    /// Fold every article's search text again from its title, summary and body, then build the
+    /// full-text index again from it. Safe while servers run: articles are refolded a few hundred
+    /// at a time, and PostgreSQL's index is rebuilt without blocking writes.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +205,35 @@ fn run(cli: Cli) -> Result<(), String> {
             let user = create_user(&db, &username, role, display_name.as_deref(), &password)
                 .map_err(|e| format!("cannot create the user: {}", e.describe()))?;
             println!("created user {} (id {}, {})", user.username, user.id, user.role);
+            Ok(())
+        }
+        Command::Search { action: SearchAction::Reindex } => {
+            let db = open(&settings)?;
+            db.run_migrations()?;
+            let started = std::time::Instant::now();
+            let failed = |e: newsdesk::error::ApiError| format!("reindexing failed: {}", e.describe());
+            let (mut read, mut rewritten, mut after) = (0, 0, 0);
+            loop {
+                let (batch, changed, last) = db
+                    .write_blocking(|conn| newsdesk::articles::model::refold_search_text(conn, after, 500))
+                    .map_err(failed)?;
+                read += batch;
+                rewritten += changed;
+                match last {
+                    Some(last) => after = last,
+                    None => break,
+                }
+            }
+            db.outside_transaction_blocking(newsdesk::articles::model::rebuild_search_index).map_err(failed)?;
+            if rewritten > 0 {
+                // Running servers forget the responses built from the old text.
+                db.write_blocking(|conn| newsdesk::content_changes::model::record(conn, None, now()))
+                    .map_err(failed)?;
+            }
+            log::info!(
+                "search index rebuilt from {read} articles ({rewritten} refolded) in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Token { action: TokenAction::Create { name, scopes, expires_in_days } } => {

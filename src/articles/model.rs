@@ -670,6 +670,54 @@ pub fn fill_search_text(conn: &mut DbConnection) -> Result<usize, ApiError> {
     }
 }
 
+/// Folds the search text of the articles after `after_id` again (`limit` of them, by id),
+/// writing only what differs from what is stored: a folding rule changed since, or text
+/// written around the application. Returns how many it read and rewrote, and the last id.
+pub fn refold_search_text(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> Result<(usize, usize, Option<i64>), ApiError> {
+    let rows: Vec<(i64, String, String, String, String, String)> = articles::table
+        .filter(articles::id.gt(after_id))
+        .order(articles::id)
+        .select((
+            articles::id,
+            articles::title,
+            articles::summary,
+            articles::body_html,
+            articles::search_title,
+            articles::search_body,
+        ))
+        .limit(limit)
+        .load(conn)?;
+    let mut rewritten = 0;
+    for (id, title, summary, body, stored_title, stored_body) in &rows {
+        let (search_title, search_body) = search_text(title, summary, body);
+        if search_title != *stored_title || search_body != *stored_body {
+            diesel::update(articles::table.find(id))
+                .set((articles::search_title.eq(search_title), articles::search_body.eq(search_body)))
+                .execute(conn)?;
+            rewritten += 1;
+        }
+    }
+    Ok((rows.len(), rewritten, rows.last().map(|row| row.0)))
+}
+
+/// Builds the full-text index again from the articles' search text: SQLite's FTS5 table from
+/// its content table, PostgreSQL's index of the search vectors without blocking writes.
+pub fn rebuild_search_index(conn: &mut DbConnection) -> Result<(), ApiError> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')").execute(c)?;
+        }
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("REINDEX INDEX CONCURRENTLY articles_search_vector_idx").execute(c)?;
+        }
+    }
+    Ok(())
+}
+
 /// What an article is found by: its folded title, and its folded summary and body text.
 pub fn search_text(title: &str, summary: &str, body_html: &str) -> (String, String) {
     let title = crate::search::fold(title);

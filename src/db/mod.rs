@@ -413,6 +413,15 @@ impl Db {
         in_write_transaction(&mut *self.write.get()?, f)
     }
 
+    /// Blocking access outside any transaction, for the command line's statements that
+    /// cannot run in one (PostgreSQL's `REINDEX CONCURRENTLY`).
+    pub fn outside_transaction_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        f(&mut *self.write.get()?)
+    }
+
     pub fn run_migrations(&self) -> Result<Vec<String>, String> {
         let mut conn = self.write.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
         run_migrations(&mut conn)

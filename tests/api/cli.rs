@@ -180,3 +180,33 @@ async fn the_json_log_has_one_object_per_line_with_the_request_fields() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("NEWSDESK_LOG_FORMAT"));
 }
+
+#[actix_web::test]
+async fn search_reindex_folds_the_text_again_and_running_servers_find_it() {
+    use diesel::prelude::*;
+    use newsdesk::db::schema::articles;
+    let app = TestApp::spawn().await;
+    let article = app.publish("Mưa lớn ở Đồng Xoài").await;
+    let id = article["id"].as_i64().unwrap();
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { app.get(&format!("/api/v1/articles?q={q}")).await.body["data"].as_array().unwrap().len() }
+    };
+    assert_eq!(found("mua+lon").await, 1);
+    app.db
+        .write_blocking(|conn| {
+            newsdesk::on_backend!(conn, |c| diesel::update(articles::table.find(id))
+                .set((articles::search_title.eq("chu cu"), articles::search_body.eq("chu cu")))
+                .execute(c))?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(found("mua+lon").await, 0, "text written around the application is not found");
+
+    let reindex = newsdesk(&app.database_url, &["search", "reindex"]);
+    assert!(reindex.status.success(), "{}", String::from_utf8_lossy(&reindex.stderr));
+    assert_eq!(found("mua+lon").await, 1, "found by its own words again");
+    assert_eq!(found("chu+cu").await, 0);
+    let again = newsdesk(&app.database_url, &["search", "reindex"]);
+    assert!(again.status.success(), "a second run finds nothing to refold and still succeeds");
+}
