@@ -59,7 +59,8 @@ pub fn terms(query: &str) -> Vec<String> {
 /// The words and quoted phrases of an article search, folded: `"dân vận khéo" tỉnh` is
 /// the phrase `dan van kheo` (one entry, its words separated by spaces) and the word
 /// `tinh`. Straight and curly quotes both work; an unclosed quote runs to the end. The
-/// first `MAX_TERMS` words count.
+/// first `MAX_TERMS` words count. A repeated word stays: the query's order is part of
+/// its relevance (`của của có` is not `của có`).
 pub fn query_terms(query: &str) -> Vec<String> {
     let mut entries: Vec<String> = Vec::new();
     let mut words = 0;
@@ -71,7 +72,7 @@ pub fn query_terms(query: &str) -> Vec<String> {
             // A phrase past the limit keeps its first words.
             let kept: Vec<&str> = entry.split(' ').take(MAX_TERMS - words).collect();
             let entry = kept.join(" ");
-            if !entry.is_empty() && !entries.contains(&entry) {
+            if !entry.is_empty() {
                 words += kept.len();
                 entries.push(entry);
             }
@@ -90,9 +91,11 @@ const B: f64 = 0.75;
 /// A word in the title counts as this many in the text (BM25F's field weight).
 const TITLE_WEIGHT: f64 = 4.0;
 
-/// The words of the summary that count towards relevance; the body, and the rest of a long
-/// summary, only have to hold the query (reading them for every match would cost kilobytes).
-const LEAD_WORDS: usize = 80;
+/// Characters of an article's folded text (its summary, then its body) that count towards
+/// relevance, kept beside the index of titles (the migration that made it writes the
+/// number); the rest of the text only has to hold the query: reading it for every
+/// candidate would cost kilobytes each.
+pub const LEAD_CHARS: usize = 300;
 
 /// What a word's rarity is measured against: the archive's size and its titles' mean length.
 #[derive(Debug, Clone, Copy)]
@@ -168,35 +171,72 @@ pub fn rarity(corpus: Corpus, holding: u64) -> f64 {
     ((n - holding + 0.5) / (holding + 0.5) + 1.0).ln()
 }
 
-/// The relevance of an article to the search terms (words and quoted phrases), by BM25F
-/// over its title (weighted `TITLE_WEIGHT`, normalised by length) and the first
-/// `LEAD_WORDS` words of its summary, with `rarity` giving each folded word's weight. A title
-/// holding every word of the query in order gains the query's weight again, so an article
-/// whose title holds the phrase searched for comes before one holding its words apart.
-pub fn relevance(
-    terms: &[String],
-    rarity: &impl Fn(&str) -> f64,
+/// A search's words, weighed once and then used to score every candidate.
+pub struct Relevance<'a> {
+    /// Every word of the query in order, between spaces: what a title holding it in order holds.
+    sequence: String,
+    /// Each word once, with its rarity.
+    words: Vec<(&'a str, f64)>,
+    /// The sum of the words' rarities.
+    weight: f64,
     corpus: Corpus,
-    folded_title: &str,
-    folded_lead: &str,
-) -> f64 {
-    let title: Vec<&str> = folded_title.split(' ').filter(|w| !w.is_empty()).collect();
-    let lead: Vec<&str> = folded_lead.split(' ').filter(|w| !w.is_empty()).take(LEAD_WORDS).collect();
-    let length = 1.0 - B + B * title.len() as f64 / corpus.mean_title_words.max(1.0);
-    let mut words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
-    let in_title_in_order = !words.is_empty() && title.windows(words.len()).any(|w| w == words.as_slice());
-    words.sort_unstable();
-    words.dedup();
-    let mut score = 0.0;
-    let mut weight = 0.0;
-    for word in words {
-        let count = |field: &[&str]| field.iter().filter(|w| **w == word).count() as f64;
-        let frequency = TITLE_WEIGHT * count(&title) / length + count(&lead);
-        let rarity = rarity(word);
-        score += rarity * frequency * (K1 + 1.0) / (frequency + K1);
-        weight += rarity;
+}
+
+impl<'a> Relevance<'a> {
+    /// For the search terms (words and quoted phrases), with `rarity` giving each folded word's weight.
+    pub fn new(terms: &'a [String], rarity: impl Fn(&str) -> f64, corpus: Corpus) -> Self {
+        let sequence: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
+        let mut distinct = sequence.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let words: Vec<(&str, f64)> = distinct.into_iter().map(|word| (word, rarity(word))).collect();
+        let weight = words.iter().map(|(_, rarity)| rarity).sum();
+        Self { sequence: format!(" {} ", sequence.join(" ")), words, weight, corpus }
     }
-    if in_title_in_order { score + weight } else { score }
+
+    /// The relevance of an article, by BM25F over its folded title (weighted `TITLE_WEIGHT`,
+    /// normalised by length) and its folded lead (the first `LEAD_CHARS` characters of its
+    /// text, a word cut at the end left out). A title holding every word of the query in
+    /// order gains the query's weight again, so an article whose title holds the phrase
+    /// searched for comes before one holding its words apart.
+    pub fn of(&self, folded_title: &str, folded_lead: &str) -> f64 {
+        let lead = match folded_lead.rsplit_once(' ') {
+            Some((whole, _)) if folded_lead.len() >= LEAD_CHARS && folded_lead.chars().count() >= LEAD_CHARS => whole,
+            _ => folded_lead,
+        };
+        let mut in_title = [0u32; MAX_TERMS];
+        let mut in_lead = [0u32; MAX_TERMS];
+        let mut title_words = 0;
+        let mut tally = |text: &str, counts: &mut [u32; MAX_TERMS]| {
+            let mut words = 0;
+            for word in text.split(' ').filter(|w| !w.is_empty()) {
+                words += 1;
+                if let Some(i) = self.words.iter().position(|(w, _)| *w == word) {
+                    counts[i] += 1;
+                }
+            }
+            words
+        };
+        title_words += tally(folded_title, &mut in_title);
+        tally(lead, &mut in_lead);
+        let length = 1.0 - B + B * f64::from(title_words) / self.corpus.mean_title_words.max(1.0);
+        let mut score = 0.0;
+        for (i, (_, rarity)) in self.words.iter().enumerate() {
+            let frequency = TITLE_WEIGHT * f64::from(in_title[i]) / length + f64::from(in_lead[i]);
+            score += rarity * frequency * (K1 + 1.0) / (frequency + K1);
+        }
+        if holds_in_order(folded_title, &self.sequence) { score + self.weight } else { score }
+    }
+}
+
+/// Whether `text`, words between single spaces, holds `sequence` (words between spaces, with
+/// a space before and after).
+fn holds_in_order(text: &str, sequence: &str) -> bool {
+    let inner = &sequence[1..sequence.len() - 1];
+    text == inner
+        || text.starts_with(&sequence[1..])
+        || text.ends_with(&sequence[..sequence.len() - 1])
+        || text.contains(sequence)
 }
 
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
@@ -293,8 +333,8 @@ mod tests {
         assert_eq!(query_terms("tỉnh \u{201c}nông thôn mới\u{201d}"), ["tinh", "nong thon moi"]);
         assert_eq!(query_terms("dân vận khéo"), ["dan", "van", "kheo"]);
         assert_eq!(query_terms("\"đồng xoài"), ["dong xoai"], "an unclosed quote runs to the end");
-        assert_eq!(query_terms("\"\" \"a\" a"), ["a"]);
-        assert_eq!(query_terms(&"mot ".repeat(20)), ["mot"]);
+        assert_eq!(query_terms("\"\" \"a\" a"), ["a", "a"]);
+        assert_eq!(query_terms(&"mot ".repeat(20)), ["mot"; MAX_TERMS]);
         let long = (0..20).map(|n| format!("w{n}")).collect::<Vec<_>>().join(" ");
         assert_eq!(query_terms(&long).len(), MAX_TERMS);
         let cut = query_terms(&format!("\"{long}\" more"));
@@ -305,7 +345,7 @@ mod tests {
     fn score(terms: &[&str], title: &str, lead: &str) -> f64 {
         let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
         let rarity = |word: &str| if word == "cua" { 0.1 } else { 3.0 };
-        relevance(&terms, &rarity, Corpus { articles: 1000, mean_title_words: 10.0 }, title, lead)
+        Relevance::new(&terms, rarity, Corpus { articles: 1000, mean_title_words: 10.0 }).of(title, lead)
     }
 
     #[test]
@@ -321,6 +361,12 @@ mod tests {
         let repeated = score(&["kheo"], "tin", "kheo kheo kheo kheo kheo kheo kheo kheo");
         assert!(repeated < score(&["kheo"], "kheo", ""), "repeats in the text saturate below one in the title");
         assert!(rarity(Corpus { articles: 10, mean_title_words: 1.0 }, 10) > 0.0, "never negative");
+        assert!(score(&["dan", "van"], "dan van", "") > score(&["dan", "van"], "dan vang", ""), "whole words in order");
+        assert!(score(&["dan", "van"], "x dan van", "") > score(&["dan", "van"], "x dan van y", ""));
+        assert!(score(&["dan", "van"], "dan van y", "") > score(&["dan", "van"], "odan van y", "") + 1.0);
+        let cut = "kheo ".repeat(LEAD_CHARS / 5 - 1) + "kheo kh";
+        assert_eq!(score(&["kh"], "tin", &cut), 0.0, "a word cut at the end of the lead does not count");
+        assert!(score(&["kh"], "tin", "kh") > 0.0);
     }
 
     #[test]

@@ -704,15 +704,26 @@ pub fn refold_search_text(
     Ok((rows.len(), rewritten, rows.last().map(|row| row.0)))
 }
 
-/// Builds the full-text index again from the articles' search text: SQLite's FTS5 table from
-/// its content table, PostgreSQL's index of the search vectors without blocking writes.
+/// Builds the full-text indexes (of titles and texts, of titles) again from the articles'
+/// search text: SQLite's FTS5 tables from their content table, PostgreSQL's indexes of the
+/// search vectors without blocking writes.
 pub fn rebuild_search_index(conn: &mut DbConnection) -> Result<(), ApiError> {
     match conn {
         DbConnection::Sqlite(c) => {
             diesel::sql_query("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')").execute(c)?;
+            // The index of titles keeps its own copy of the text: it is written again from the articles.
+            c.transaction(|c| {
+                diesel::sql_query("DELETE FROM articles_title_fts").execute(c)?;
+                diesel::sql_query(
+                    "INSERT INTO articles_title_fts (rowid, search_title, lead) \
+                     SELECT id, search_title, substr(search_body, 1, 300) FROM articles",
+                )
+                .execute(c)
+            })?;
         }
         DbConnection::Postgres(c) => {
             diesel::sql_query("REINDEX INDEX CONCURRENTLY articles_search_vector_idx").execute(c)?;
+            diesel::sql_query("REINDEX INDEX CONCURRENTLY articles_title_vector_idx").execute(c)?;
         }
     }
     Ok(())

@@ -18,7 +18,10 @@ use crate::pagination::Paging;
 use crate::search::{Corpus, WordCounts};
 
 /// Search ranks the newest this many matching articles, and answers with them best first.
-pub const MAX_SEARCH_RESULTS: i64 = 500;
+pub const MAX_SEARCH_RESULTS: i64 = 200;
+
+/// Matches checked against the filter at a time when no total is asked for.
+const VISIBILITY_CHUNK: usize = 100;
 
 /// How a list is ordered. Ties are broken by id in the same direction, so the order is
 /// total and pages never overlap.
@@ -418,10 +421,12 @@ fn cursor_after(conn: &mut DbConnection, sort: Sort, last: &ArticleRow) -> Resul
 struct Candidate {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    /// Folded.
     #[diesel(sql_type = Text)]
-    title: String,
+    search_title: String,
+    /// The folded text's first `crate::search::LEAD_CHARS` characters.
     #[diesel(sql_type = Text)]
-    summary: String,
+    lead: String,
 }
 
 /// Where a candidate holds the query.
@@ -436,13 +441,11 @@ enum Scope {
 }
 
 /// Ids of articles containing every term (word or quoted phrase), most relevant first
-/// (`crate::search::relevance`, BM25F over title and summary with each word's rarity in
+/// (`crate::search::Relevance`, BM25F over title and lead with each word's rarity in
 /// the archive), newest first among equals. The candidates are the newest
 /// `MAX_SEARCH_RESULTS` articles whose title holds the query as a phrase, the newest
 /// whose title holds every term, and the newest holding them anywhere: a title is found
 /// whatever its age, and a query matching most of the archive costs a bounded read.
-/// Titles and summaries are read rather than the folded search text, which sits past the
-/// body in each row.
 fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts) -> Result<Vec<i64>, ApiError> {
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -456,7 +459,8 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts
         let holding = counts.holding(word, || articles_holding(conn, word))?;
         rarities.insert(word.to_owned(), crate::search::rarity(corpus, holding));
     }
-    let rarity = |word: &str| rarities.get(word).copied().unwrap_or_default();
+    let relevance =
+        crate::search::Relevance::new(terms, |word| rarities.get(word).copied().unwrap_or_default(), corpus);
     let one_phrase = terms.len() == 1;
     let scopes = [Scope::TitlePhrase, Scope::Title, Scope::Anywhere];
     let mut seen = std::collections::HashSet::new();
@@ -464,9 +468,7 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts
     for scope in scopes.into_iter().filter(|scope| !(one_phrase && *scope == Scope::TitlePhrase)) {
         for candidate in matches(conn, terms, scope)? {
             if seen.insert(candidate.id) {
-                let title = crate::search::fold(&candidate.title);
-                let summary = crate::search::fold(&candidate.summary);
-                ranked.push((crate::search::relevance(terms, &rarity, corpus, &title, &summary), candidate.id));
+                ranked.push((relevance.of(&candidate.search_title, &candidate.lead), candidate.id));
             }
         }
     }
@@ -519,45 +521,45 @@ fn articles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError
     Ok(count.holding.max(0) as u64)
 }
 
-/// The newest articles holding the terms in `scope`.
+/// The newest articles holding the terms in `scope`: in their titles through the index of
+/// titles, anywhere through the index of titles and texts.
 fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope) -> Result<Vec<Candidate>, ApiError> {
     let words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
     Ok(match conn {
         DbConnection::Sqlite(c) => {
             // Terms are folded words: nothing in them needs escaping but the quotes that make phrases.
             let phrases: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-            let query = match scope {
-                Scope::TitlePhrase => format!("search_title : \"{}\"", words.join(" ")),
-                Scope::Title => format!("search_title : ({})", phrases.join(" ")),
-                Scope::Anywhere => phrases.join(" "),
+            let sql = match scope {
+                Scope::TitlePhrase | Scope::Title => {
+                    "SELECT rowid AS id, search_title, lead FROM articles_title_fts \
+                     WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+                }
+                Scope::Anywhere => {
+                    "SELECT t.rowid AS id, t.search_title, t.lead FROM articles_title_fts t JOIN (SELECT rowid \
+                     FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON t.rowid = m.rowid"
+                }
             };
-            diesel::sql_query(
-                "SELECT a.id, a.title, a.summary FROM articles a JOIN (SELECT rowid FROM articles_fts \
-                 WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON a.id = m.rowid",
-            )
-            .bind::<Text, _>(query)
-            .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
-            .load(c)?
+            let query = match scope {
+                Scope::TitlePhrase => format!("\"{}\"", words.join(" ")),
+                Scope::Title | Scope::Anywhere => phrases.join(" "),
+            };
+            diesel::sql_query(sql).bind::<Text, _>(query).bind::<BigInt, _>(MAX_SEARCH_RESULTS).load(c)?
         }
         DbConnection::Postgres(c) => {
-            // The title is weight A of the search vector; `<->` makes a phrase.
-            let weight = if scope == Scope::Anywhere { "" } else { ":A" };
-            let phrase = |words: &[&str]| {
-                let words: Vec<String> = words.iter().map(|w| format!("{w}{weight}")).collect();
-                format!("({})", words.join(" <-> "))
+            // `<->` makes a phrase.
+            let phrase = |words: &[&str]| format!("({})", words.join(" <-> "));
+            let all_terms = || {
+                terms.iter().map(|term| phrase(&term.split(' ').collect::<Vec<_>>())).collect::<Vec<_>>().join(" & ")
             };
-            let query = match scope {
-                Scope::TitlePhrase => phrase(&words),
-                _ => terms
-                    .iter()
-                    .map(|term| phrase(&term.split(' ').collect::<Vec<_>>()))
-                    .collect::<Vec<_>>()
-                    .join(" & "),
+            let (vector, query) = match scope {
+                Scope::TitlePhrase => ("title_vector", phrase(&words)),
+                Scope::Title => ("title_vector", all_terms()),
+                Scope::Anywhere => ("search_vector", all_terms()),
             };
-            diesel::sql_query(
-                "SELECT id, title, summary FROM articles WHERE search_vector @@ to_tsquery('simple', $1) \
-                 ORDER BY id DESC LIMIT $2",
-            )
+            diesel::sql_query(format!(
+                "SELECT id, search_title, search_lead AS lead FROM articles \
+                 WHERE {vector} @@ to_tsquery('simple', $1) ORDER BY id DESC LIMIT $2"
+            ))
             .bind::<Text, _>(query)
             .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
             .load(c)?
@@ -585,9 +587,6 @@ fn search(
         let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter), true)?;
         return Ok(ListResult { articles, total, next_cursor });
     }
-    let allowed: std::collections::HashSet<i64> =
-        matching().select(articles::id).load::<i64>(conn)?.into_iter().collect();
-    let best_first: Vec<i64> = ranked.iter().copied().filter(|id| allowed.contains(id)).collect();
     let skip = match page {
         PageRequest::Numbered(paging) => paging.offset(),
         PageRequest::After { cursor: None, .. } => 0,
@@ -597,6 +596,23 @@ fn search(
         },
     };
     let limit = page.limit();
+    // Which matches the filter allows, best first. Without a total, only until the page and
+    // one more (for the next cursor) are found: each check reads an article's row.
+    let needed = (skip + limit + 1) as usize;
+    let chunk = if with_total { ranked.len().max(1) } else { (needed * 2).max(VISIBILITY_CHUNK) };
+    let mut best_first: Vec<i64> = Vec::new();
+    for ids in ranked.chunks(chunk) {
+        let allowed: std::collections::HashSet<i64> = filtered(&unsearched, now, now)
+            .filter(articles::id.eq_any(ids))
+            .select(articles::id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect();
+        best_first.extend(ids.iter().copied().filter(|id| allowed.contains(id)));
+        if !with_total && best_first.len() >= needed {
+            break;
+        }
+    }
     let slice: Vec<i64> = best_first.iter().skip(skip as usize).take(limit as usize).copied().collect();
     let next_cursor = (((skip + limit) as usize) < best_first.len())
         .then(|| Cursor { sort: sort.name().to_owned(), value: CursorValue::Number(skip + limit), id: 0 }.encode());

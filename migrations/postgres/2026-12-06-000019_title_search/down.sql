@@ -1,0 +1,2 @@
+DROP INDEX articles_title_vector_idx;
+ALTER TABLE articles DROP COLUMN search_lead, DROP COLUMN title_vector;
