@@ -206,8 +206,7 @@ impl<'a> Relevance<'a> {
         };
         let mut in_title = [0u32; MAX_TERMS];
         let mut in_lead = [0u32; MAX_TERMS];
-        let mut title_words = 0;
-        let mut tally = |text: &str, counts: &mut [u32; MAX_TERMS]| {
+        let tally = |text: &str, counts: &mut [u32; MAX_TERMS]| {
             let mut words = 0;
             for word in text.split(' ').filter(|w| !w.is_empty()) {
                 words += 1;
@@ -217,7 +216,7 @@ impl<'a> Relevance<'a> {
             }
             words
         };
-        title_words += tally(folded_title, &mut in_title);
+        let title_words = tally(folded_title, &mut in_title);
         tally(lead, &mut in_lead);
         let length = 1.0 - B + B * f64::from(title_words) / self.corpus.mean_title_words.max(1.0);
         let mut score = 0.0;
