@@ -164,8 +164,8 @@ impl WordCounts {
     }
 }
 
-/// BM25's inverse document frequency of a word held by `holding` of the corpus's articles;
-/// never negative, so a word in most articles still counts a little.
+/// BM25's inverse document frequency of a word whose articles' titles `holding` hold; never
+/// negative, so a word in most titles still counts a little.
 pub fn rarity(corpus: Corpus, holding: u64) -> f64 {
     let (n, holding) = (corpus.articles.max(holding) as f64, holding as f64);
     ((n - holding + 0.5) / (holding + 0.5) + 1.0).ln()

@@ -441,8 +441,8 @@ enum Scope {
 }
 
 /// Ids of articles containing every term (word or quoted phrase), most relevant first
-/// (`crate::search::Relevance`, BM25F over title and lead with each word's rarity in
-/// the archive), newest first among equals. The candidates are the newest
+/// (`crate::search::Relevance`, BM25F over title and lead with each word's rarity among
+/// the archive's titles), newest first among equals. The candidates are the newest
 /// `MAX_SEARCH_RESULTS` articles whose title holds the query as a phrase, the newest
 /// whose title holds every term, and the newest holding them anywhere: a title is found
 /// whatever its age, and a query matching most of the archive costs a bounded read.
@@ -456,7 +456,7 @@ fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts
     words.dedup();
     let mut rarities = std::collections::HashMap::with_capacity(words.len());
     for word in words {
-        let holding = counts.holding(word, || articles_holding(conn, word))?;
+        let holding = counts.holding(word, || titles_holding(conn, word))?;
         rarities.insert(word.to_owned(), crate::search::rarity(corpus, holding));
     }
     let relevance =
@@ -499,8 +499,10 @@ fn corpus(conn: &mut DbConnection) -> Result<Corpus, ApiError> {
     Ok(Corpus { articles: figures.articles.max(0) as u64, mean_title_words: figures.mean_title_words })
 }
 
-/// How many articles hold a folded word in their title or text.
-fn articles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError> {
+/// How many articles hold a folded word in their title: the rarity that counts. Counting
+/// the texts that hold a common word would read nearly every article's vector on
+/// PostgreSQL (its index answers which rows, not how many), over half a second a word.
+fn titles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
@@ -508,15 +510,15 @@ fn articles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError
     }
     let count: Count = match conn {
         DbConnection::Sqlite(c) => {
-            diesel::sql_query("SELECT count(*) AS holding FROM articles_fts WHERE articles_fts MATCH ?")
+            diesel::sql_query("SELECT count(*) AS holding FROM articles_title_fts WHERE articles_title_fts MATCH ?")
                 .bind::<Text, _>(format!("\"{word}\""))
                 .get_result(c)?
         }
-        DbConnection::Postgres(c) => diesel::sql_query(
-            "SELECT count(*) AS holding FROM articles WHERE search_vector @@ to_tsquery('simple', $1)",
-        )
-        .bind::<Text, _>(word)
-        .get_result(c)?,
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT count(*) AS holding FROM articles WHERE title_vector @@ to_tsquery('simple', $1)")
+                .bind::<Text, _>(word)
+                .get_result(c)?
+        }
     };
     Ok(count.holding.max(0) as u64)
 }
