@@ -550,13 +550,19 @@ fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope) -> Result<Ve
         DbConnection::Postgres(c) => {
             // `<->` makes a phrase.
             let phrase = |words: &[&str]| format!("({})", words.join(" <-> "));
-            let all_terms = || {
-                terms.iter().map(|term| phrase(&term.split(' ').collect::<Vec<_>>())).collect::<Vec<_>>().join(" & ")
+            // In titles, neighbouring words are lexemes too (`cua0co`, migration 19): asking for
+            // a phrase's pairs as well lets the index find the few titles holding it.
+            let in_title = |words: &[&str]| {
+                let pairs: String = words.windows(2).map(|pair| format!(" & {}0{}", pair[0], pair[1])).collect();
+                format!("({}{pairs})", phrase(words))
+            };
+            let each_term = |form: &dyn Fn(&[&str]) -> String| {
+                terms.iter().map(|term| form(&term.split(' ').collect::<Vec<_>>())).collect::<Vec<_>>().join(" & ")
             };
             let (vector, query) = match scope {
-                Scope::TitlePhrase => ("title_vector", phrase(&words)),
-                Scope::Title => ("title_vector", all_terms()),
-                Scope::Anywhere => ("search_vector", all_terms()),
+                Scope::TitlePhrase => ("title_vector", in_title(&words)),
+                Scope::Title => ("title_vector", each_term(&in_title)),
+                Scope::Anywhere => ("search_vector", each_term(&phrase)),
             };
             diesel::sql_query(format!(
                 "SELECT id, search_title, search_lead AS lead FROM articles \
