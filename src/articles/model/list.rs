@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::pagination::Paging;
 use crate::search::{Corpus, WordCounts};
 
-/// Search ranks the newest this many matching articles, and answers with them best first.
+/// Search ranks the newest this many matching articles of each kind of match (phrase in the
+/// title, every term in the title, anywhere), and answers with them best first.
 pub const MAX_SEARCH_RESULTS: i64 = 200;
 
 /// Matches checked against the filter at a time when no total is asked for.
