@@ -67,6 +67,13 @@ impl ContentChanges {
         self.newest.load(Ordering::Relaxed)
     }
 
+    /// Takes the changes recorded before this process started as applied: they touch
+    /// nothing it has cached, and applying them at its first poll would empty its cache.
+    fn begin(&self, latest: i64, recent: Vec<i64>) {
+        self.applied.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(recent);
+        self.newest.store(latest, Ordering::Relaxed);
+    }
+
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -123,6 +130,13 @@ pub async fn poll(state: &AppState) -> Result<usize, ApiError> {
     Ok(new.len())
 }
 
+/// The newest change's id and the ids a poll would read again below it.
+fn recorded_before_start(conn: &mut crate::db::DbConnection) -> Result<(i64, Vec<i64>), ApiError> {
+    let latest = model::latest(conn)?;
+    let recent = model::after(conn, latest.saturating_sub(LOOKBACK), LOOKBACK)?;
+    Ok((latest, recent.into_iter().map(|(id, _)| id).collect()))
+}
+
 /// Starts from the newest change (older ones are in no cache of this new process), then
 /// polls every `POLL` on the current runtime, for as long as it runs.
 pub fn start(state: AppState) {
@@ -131,8 +145,8 @@ pub fn start(state: AppState) {
         let mut started = false;
         loop {
             let step = match started {
-                false => state.db.read(model::latest).await.map(|latest| {
-                    state.content_changes.newest.store(latest, Ordering::Relaxed);
+                false => state.db.read(recorded_before_start).await.map(|(latest, recent)| {
+                    state.content_changes.begin(latest, recent);
                     started = true;
                     0
                 }),

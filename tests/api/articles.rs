@@ -393,6 +393,13 @@ async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_withi
     let hits = cache_lookups(&app.client, &other, "hit").await;
     assert_eq!(title().await, "Tin của hai máy chủ");
     assert_eq!(cache_lookups(&app.client, &other, "hit").await, hits + 1, "the second read came from the cache");
+    tokio_sleep(newsdesk::content_changes::POLL * 3).await;
+    assert_eq!(title().await, "Tin của hai máy chủ");
+    assert_eq!(
+        cache_lookups(&app.client, &other, "hit").await,
+        hits + 2,
+        "changes recorded before the process started forget nothing"
+    );
 
     let edited = app.patch(&format!("/api/v1/articles/{}", article["id"]), &json!({"title": "Tin đã sửa"})).await;
     assert_eq!(edited.status, 200, "{:?}", edited.body);
