@@ -84,6 +84,20 @@ pub fn query_terms(query: &str) -> Vec<String> {
     entries
 }
 
+/// Each pair of neighbouring words of a folded text as one token (`cua0co` for `cua co`),
+/// separated by spaces: what the indexes of titles hold beside the words, so that a phrase
+/// is found through its pairs instead of through every title holding its common words.
+/// PostgreSQL's `title_word_pairs` (migration 19) makes the same tokens.
+pub fn word_pairs(folded: &str) -> String {
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    words.windows(2).map(|pair| format!("{}0{}", pair[0], pair[1])).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a folded text holds a folded phrase as whole words side by side.
+pub fn holds_phrase(folded: &str, phrase: &str) -> bool {
+    format!(" {folded} ").contains(&format!(" {phrase} "))
+}
+
 /// BM25's saturation of repeated words and its normalisation of title lengths (the usual values).
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -272,14 +286,26 @@ fn escape(text: &str) -> String {
 /// every whole-word match wrapped in `<mark>`. `None` when no term occurs.
 pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
-    // The folded text, one entry per original character (marks fold to nothing).
-    let folded: Vec<(usize, char)> =
-        chars.iter().enumerate().filter_map(|(i, c)| fold_char(*c).map(|f| (i, f))).collect();
+    // The folded text, one entry per original character (marks fold to nothing), folded
+    // only as far as the matching reads: a body's snippet is usually in its first lines.
+    let mut unfolded = chars.iter().enumerate().filter_map(|(i, c)| fold_char(*c).map(|f| (i, f)));
+    let mut folded: Vec<(usize, char)> = Vec::new();
     let terms: Vec<Vec<char>> = terms.iter().map(|t| t.chars().collect()).collect();
+    let longest = terms.iter().map(Vec::len).max().unwrap_or(0);
+    let slack = width / 4;
     let mut matches: Vec<(usize, usize)> = Vec::new();
-    for start in 0..folded.len() {
+    for start in 0.. {
+        // Every term tested here, and the character after it.
+        folded.extend(unfolded.by_ref().take((start + longest + 1).saturating_sub(folded.len())));
+        if start >= folded.len() {
+            break;
+        }
         if start > 0 && folded[start - 1].1 != ' ' {
             continue;
+        }
+        // Matches past the window around the first are not shown.
+        if matches.first().is_some_and(|(first, _)| folded[start].0 > first + width + slack) {
+            break;
         }
         for term in &terms {
             let end = start + term.len();
@@ -298,7 +324,6 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     }
     let first = matches.first()?.0;
     // Both ends move to a word boundary, unless the word is too long to wait for.
-    let slack = width / 4;
     let from = first.saturating_sub(width / 3);
     let from = (from.saturating_sub(slack)..=from).rev().find(|&i| i == 0 || chars[i - 1] == ' ').unwrap_or(from);
     let to = (from + width).min(chars.len());
@@ -339,6 +364,18 @@ mod tests {
         let cut = query_terms(&format!("\"{long}\" more"));
         assert_eq!(cut.len(), 1, "a phrase past the limit keeps its first words: {cut:?}");
         assert_eq!(cut[0].split(' ').count(), MAX_TERMS);
+    }
+
+    #[test]
+    fn phrases_are_found_through_their_word_pairs_and_checked_whole() {
+        assert_eq!(word_pairs("cua cua co"), "cua0cua cua0co");
+        assert_eq!(word_pairs("tinh"), "");
+        assert!(holds_phrase("tin cua cua co moi", "cua cua co"));
+        assert!(holds_phrase("cua co", "cua co"));
+        let apart = "cua co moi co bao";
+        assert!(word_pairs(apart).contains("cua0co") && word_pairs(apart).contains("co0bao"));
+        assert!(!holds_phrase(apart, "cua co bao"), "its pairs are there, not side by side");
+        assert!(!holds_phrase("cuacua co", "cua co"), "only whole words");
     }
 
     fn score(terms: &[&str], title: &str, lead: &str) -> f64 {

@@ -725,8 +725,8 @@ pub fn rebuild_search_index(conn: &mut DbConnection) -> Result<(), ApiError> {
             c.transaction(|c| {
                 diesel::sql_query("DELETE FROM articles_title_fts").execute(c)?;
                 diesel::sql_query(
-                    "INSERT INTO articles_title_fts (rowid, search_title, lead) \
-                     SELECT id, search_title, substr(search_body, 1, 300) FROM articles",
+                    "INSERT INTO articles_title_fts (rowid, search_title, title_pairs, lead) \
+                     SELECT id, search_title, title_word_pairs(search_title), substr(search_body, 1, 300) FROM articles",
                 )
                 .execute(c)
             })?;

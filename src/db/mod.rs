@@ -23,6 +23,13 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// processes start at once against one database.
 const MIGRATION_LOCK_KEY: i64 = 0x6e65_7773_6465_736b;
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// `crate::search::word_pairs`, for the triggers that keep SQLite's index of titles
+    /// (migration 21).
+    fn title_word_pairs(title: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgres(PgConnection),
@@ -138,6 +145,8 @@ impl ConnectionManager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                title_word_pairs_utils::register_impl(&mut conn, |title: String| crate::search::word_pairs(&title))
+                    .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

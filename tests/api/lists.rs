@@ -550,6 +550,34 @@ async fn titles_are_found_at_any_age_and_quoted_phrases_match_as_phrases() {
 }
 
 #[actix_web::test]
+async fn search_pages_fill_from_titles_holding_the_phrase_and_count_every_kind_of_match() {
+    let app = TestApp::spawn().await;
+    let phrase = app.publish("Lúa mới chín vàng đồng").await;
+    // Its pairs of words (`lua moi`, `moi chin`) are all there, not side by side.
+    let pairs_apart = app.publish("Lúa mới gặt, mới chín").await;
+    let in_text = app
+        .create_article(json!({"title": "Tin nhà nông", "status": "published",
+                               "body_html": "<p>Lúa mới chín, lúa mới chín, lúa mới chín.</p>"}))
+        .await;
+    let quoted = app.get("/api/v1/articles?q=%22l%C3%BAa+m%E1%BB%9Bi+ch%C3%ADn%22&fields=id").await;
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+    let ids: Vec<&Value> = quoted.body["data"].as_array().unwrap().iter().map(|a| &a["id"]).collect();
+    assert_eq!(ids, [&phrase["id"], &in_text["id"]], "a phrase is whole, not its pairs: {}", quoted.body);
+
+    let expected = [&phrase["id"], &pairs_apart["id"], &in_text["id"]];
+    // Twice: the first answer counts the total, the second takes it from the cache and reads
+    // only as many kinds of match as its page needs.
+    for _ in 0..2 {
+        for (page, id) in expected.iter().enumerate() {
+            let found = app.get(&format!("/api/v1/articles?q=lua+moi+chin&per_page=1&page={}", page + 1)).await;
+            assert_eq!(found.status, 200, "{}", found.body);
+            assert_eq!(&found.body["data"][0]["id"], *id, "page {}: {}", page + 1, found.body);
+            assert_eq!(found.body["meta"]["total"], 3, "{}", found.body);
+        }
+    }
+}
+
+#[actix_web::test]
 async fn search_ranks_by_the_rarity_of_words_their_order_and_the_length_of_titles() {
     let app = TestApp::spawn().await;
     let mut many: Vec<Value> = (0..30)

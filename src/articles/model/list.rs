@@ -22,7 +22,7 @@ use crate::search::{Corpus, WordCounts};
 pub const MAX_SEARCH_RESULTS: i64 = 200;
 
 /// Matches checked against the filter at a time when no total is asked for.
-const VISIBILITY_CHUNK: usize = 100;
+const VISIBILITY_CHUNK: usize = 32;
 
 /// How a list is ordered. Ties are broken by id in the same direction, so the order is
 /// total and pages never overlap.
@@ -441,40 +441,65 @@ enum Scope {
     Anywhere,
 }
 
-/// Ids of articles containing every term (word or quoted phrase), most relevant first
-/// (`crate::search::Relevance`, BM25F over title and lead with each word's rarity among
-/// the archive's titles), newest first among equals. The candidates are the newest
-/// `MAX_SEARCH_RESULTS` articles whose title holds the query as a phrase, the newest
-/// whose title holds every term, and the newest holding them anywhere: a title is found
-/// whatever its age, and a query matching most of the archive costs a bounded read.
-fn ranked_matches(conn: &mut DbConnection, terms: &[String], counts: &WordCounts) -> Result<Vec<i64>, ApiError> {
-    if terms.is_empty() {
-        return Ok(Vec::new());
+/// A search's matches, kind by kind (`Scope`) in the order they rank: articles whose title
+/// holds the query as a phrase, then those whose title holds every term, then those holding
+/// them anywhere. Within a kind, the most relevant first (`crate::search::Relevance`,
+/// BM25F over title and lead with each word's rarity among the archive's titles), newest
+/// first among equals. Each kind's candidates are its newest `MAX_SEARCH_RESULTS`: a title
+/// is found whatever its age, and a query matching most of the archive costs a bounded
+/// read. A page that the first kinds fill never reads the others.
+struct Matches<'a> {
+    terms: &'a [String],
+    relevance: crate::search::Relevance<'a>,
+    scopes: std::vec::IntoIter<Scope>,
+    seen: std::collections::HashSet<i64>,
+}
+
+impl<'a> Matches<'a> {
+    fn new(conn: &mut DbConnection, terms: &'a [String], counts: &WordCounts) -> Result<Self, ApiError> {
+        let corpus = counts.corpus(|| corpus(conn))?;
+        let mut words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut rarities = std::collections::HashMap::with_capacity(words.len());
+        for word in words {
+            let holding = counts.holding(word, || titles_holding(conn, word))?;
+            rarities.insert(word.to_owned(), crate::search::rarity(corpus, holding));
+        }
+        let relevance =
+            crate::search::Relevance::new(terms, |word| rarities.get(word).copied().unwrap_or_default(), corpus);
+        // One term is its own phrase: its kind "every term in the title" says the same.
+        let scopes: Vec<Scope> = match terms.len() {
+            0 => Vec::new(),
+            1 => vec![Scope::Title, Scope::Anywhere],
+            _ => vec![Scope::TitlePhrase, Scope::Title, Scope::Anywhere],
+        };
+        Ok(Self { terms, relevance, scopes: scopes.into_iter(), seen: std::collections::HashSet::new() })
     }
-    let corpus = counts.corpus(|| corpus(conn))?;
-    let mut words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
-    words.sort_unstable();
-    words.dedup();
-    let mut rarities = std::collections::HashMap::with_capacity(words.len());
-    for word in words {
-        let holding = counts.holding(word, || titles_holding(conn, word))?;
-        rarities.insert(word.to_owned(), crate::search::rarity(corpus, holding));
-    }
-    let relevance =
-        crate::search::Relevance::new(terms, |word| rarities.get(word).copied().unwrap_or_default(), corpus);
-    let one_phrase = terms.len() == 1;
-    let scopes = [Scope::TitlePhrase, Scope::Title, Scope::Anywhere];
-    let mut seen = std::collections::HashSet::new();
-    let mut ranked: Vec<(f64, i64)> = Vec::new();
-    for scope in scopes.into_iter().filter(|scope| !(one_phrase && *scope == Scope::TitlePhrase)) {
-        for candidate in matches(conn, terms, scope)? {
-            if seen.insert(candidate.id) {
-                ranked.push((relevance.of(&candidate.search_title, &candidate.lead), candidate.id));
+
+    /// The next kind's matches not found before, best first (newest first unless `ranked`:
+    /// matches only counted need no texts read); `None` once every kind is read.
+    fn next_kind(&mut self, conn: &mut DbConnection, ranked: bool) -> Result<Option<Vec<i64>>, ApiError> {
+        let Some(scope) = self.scopes.next() else { return Ok(None) };
+        let mut scored: Vec<(f64, i64)> = Vec::new();
+        for candidate in matches(conn, self.terms, scope, ranked)? {
+            if self.seen.insert(candidate.id) {
+                let relevance = if ranked { self.relevance.of(&candidate.search_title, &candidate.lead) } else { 0.0 };
+                scored.push((relevance, candidate.id));
             }
         }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        Ok(Some(scored.into_iter().map(|(_, id)| id).collect()))
     }
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-    Ok(ranked.into_iter().map(|(_, id)| id).collect())
+
+    /// Every kind's matches, unranked.
+    fn all(mut self, conn: &mut DbConnection) -> Result<Vec<i64>, ApiError> {
+        let mut all = Vec::new();
+        while let Some(ids) = self.next_kind(conn, false)? {
+            all.extend(ids);
+        }
+        Ok(all)
+    }
 }
 
 /// The archive's size and its titles' mean length in words.
@@ -526,27 +551,55 @@ fn titles_holding(conn: &mut DbConnection, word: &str) -> Result<u64, ApiError> 
 
 /// The newest articles holding the terms in `scope`: in their titles through the index of
 /// titles, anywhere through the index of titles and texts.
-fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope) -> Result<Vec<Candidate>, ApiError> {
+fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope, ranked: bool) -> Result<Vec<Candidate>, ApiError> {
     let words: Vec<&str> = terms.iter().flat_map(|term| term.split(' ')).collect();
     Ok(match conn {
         DbConnection::Sqlite(c) => {
             // Terms are folded words: nothing in them needs escaping but the quotes that make phrases.
-            let phrases: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-            let sql = match scope {
+            let (sql, query, phrases) = match scope {
                 Scope::TitlePhrase | Scope::Title => {
-                    "SELECT rowid AS id, search_title, lead FROM articles_title_fts \
-                     WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+                    let phrases = if scope == Scope::TitlePhrase { vec![words.join(" ")] } else { terms.to_vec() };
+                    // A phrase in titles is asked as its pairs of neighbouring words (migration
+                    // 21), then checked whole below: as a phrase, the index would walk every
+                    // title holding its common words.
+                    let query = phrases
+                        .iter()
+                        .map(|phrase| match crate::search::word_pairs(phrase) {
+                            pairs if pairs.is_empty() => format!("search_title : \"{phrase}\""),
+                            pairs => pairs
+                                .split(' ')
+                                .map(|pair| format!("title_pairs : \"{pair}\""))
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let sql = if ranked {
+                        "SELECT rowid AS id, search_title, lead FROM articles_title_fts \
+                         WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+                    } else {
+                        "SELECT rowid AS id, search_title, '' AS lead FROM articles_title_fts \
+                         WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+                    };
+                    (sql, query, phrases)
                 }
                 Scope::Anywhere => {
-                    "SELECT t.rowid AS id, t.search_title, t.lead FROM articles_title_fts t JOIN (SELECT rowid \
-                     FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON t.rowid = m.rowid"
+                    let sql = if ranked {
+                        "SELECT t.rowid AS id, t.search_title, t.lead FROM articles_title_fts t JOIN (SELECT rowid \
+                         FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON t.rowid = m.rowid"
+                    } else {
+                        "SELECT rowid AS id, '' AS search_title, '' AS lead FROM articles_fts \
+                         WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+                    };
+                    (sql, terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" "), Vec::new())
                 }
             };
-            let query = match scope {
-                Scope::TitlePhrase => format!("\"{}\"", words.join(" ")),
-                Scope::Title | Scope::Anywhere => phrases.join(" "),
-            };
-            diesel::sql_query(sql).bind::<Text, _>(query).bind::<BigInt, _>(MAX_SEARCH_RESULTS).load(c)?
+            let found: Vec<Candidate> =
+                diesel::sql_query(sql).bind::<Text, _>(query).bind::<BigInt, _>(MAX_SEARCH_RESULTS).load(c)?;
+            found
+                .into_iter()
+                .filter(|candidate| phrases.iter().all(|p| crate::search::holds_phrase(&candidate.search_title, p)))
+                .collect()
         }
         DbConnection::Postgres(c) => {
             // `<->` makes a phrase.
@@ -565,8 +618,9 @@ fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope) -> Result<Ve
                 Scope::Title => ("title_vector", each_term(&in_title)),
                 Scope::Anywhere => ("search_vector", each_term(&phrase)),
             };
+            let texts = if ranked { "search_title, search_lead" } else { "'' AS search_title, ''" };
             diesel::sql_query(format!(
-                "SELECT id, search_title, search_lead AS lead FROM articles \
+                "SELECT id, {texts} AS lead FROM articles \
                  WHERE {vector} @@ to_tsquery('simple', $1) ORDER BY id DESC LIMIT $2"
             ))
             .bind::<Text, _>(query)
@@ -588,10 +642,11 @@ fn search(
     now: NaiveDateTime,
 ) -> Result<ListResult, ApiError> {
     let counts = filter.word_counts.clone().unwrap_or_default();
-    let ranked = ranked_matches(conn, terms, &counts)?;
+    let mut matches = Matches::new(conn, terms, &counts)?;
     let unsearched = ListFilter { search: None, ..filter.clone() };
-    let matching = || filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone()));
     if sort != Sort::Relevance {
+        let ranked = matches.all(conn)?;
+        let matching = || filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone()));
         let total = if with_total { Some(matching().count().get_result(conn)?) } else { None };
         let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter), true)?;
         return Ok(ListResult { articles, total, next_cursor });
@@ -608,18 +663,21 @@ fn search(
     // Which matches the filter allows, best first. Without a total, only until the page and
     // one more (for the next cursor) are found: each check reads an article's row.
     let needed = (skip + limit + 1) as usize;
-    let chunk = if with_total { ranked.len().max(1) } else { (needed * 2).max(VISIBILITY_CHUNK) };
     let mut best_first: Vec<i64> = Vec::new();
-    for ids in ranked.chunks(chunk) {
-        let allowed: std::collections::HashSet<i64> = filtered(&unsearched, now, now)
-            .filter(articles::id.eq_any(ids))
-            .select(articles::id)
-            .load::<i64>(conn)?
-            .into_iter()
-            .collect();
-        best_first.extend(ids.iter().copied().filter(|id| allowed.contains(id)));
-        if !with_total && best_first.len() >= needed {
-            break;
+    // Once the page is full, later kinds' matches only count towards the total.
+    'kinds: while let Some(ranked) = matches.next_kind(conn, best_first.len() < needed)? {
+        let chunk = if with_total { ranked.len().max(1) } else { (needed + needed / 2).max(VISIBILITY_CHUNK) };
+        for ids in ranked.chunks(chunk) {
+            let allowed: std::collections::HashSet<i64> = filtered(&unsearched, now, now)
+                .filter(articles::id.eq_any(ids))
+                .select(articles::id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .collect();
+            best_first.extend(ids.iter().copied().filter(|id| allowed.contains(id)));
+            if !with_total && best_first.len() >= needed {
+                break 'kinds;
+            }
         }
     }
     let slice: Vec<i64> = best_first.iter().skip(skip as usize).take(limit as usize).copied().collect();
