@@ -21,6 +21,10 @@ use crate::search::{Corpus, WordCounts};
 /// title, every term in the title, anywhere), and answers with them best first.
 pub const MAX_SEARCH_RESULTS: i64 = 200;
 
+/// How many times a search reads `MAX_SEARCH_RESULTS` titles holding a phrase's pairs of
+/// words before asking the index for the phrase itself.
+const PAIR_READS: usize = 5;
+
 /// Matches checked against the filter at a time when no total is asked for.
 const VISIBILITY_CHUNK: usize = 32;
 
@@ -556,50 +560,64 @@ fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope, ranked: bool
     Ok(match conn {
         DbConnection::Sqlite(c) => {
             // Terms are folded words: nothing in them needs escaping but the quotes that make phrases.
-            let (sql, query, phrases) = match scope {
-                Scope::TitlePhrase | Scope::Title => {
-                    let phrases = if scope == Scope::TitlePhrase { vec![words.join(" ")] } else { terms.to_vec() };
-                    // A phrase in titles is asked as its pairs of neighbouring words (migration
-                    // 21), then checked whole below: as a phrase, the index would walk every
-                    // title holding its common words.
-                    let query = phrases
-                        .iter()
-                        .map(|phrase| match crate::search::word_pairs(phrase) {
-                            pairs if pairs.is_empty() => format!("search_title : \"{phrase}\""),
-                            pairs => pairs
-                                .split(' ')
-                                .map(|pair| format!("title_pairs : \"{pair}\""))
-                                .collect::<Vec<_>>()
-                                .join(" "),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let sql = if ranked {
-                        "SELECT rowid AS id, search_title, lead FROM articles_title_fts \
-                         WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
-                    } else {
-                        "SELECT rowid AS id, search_title, '' AS lead FROM articles_title_fts \
-                         WHERE articles_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
-                    };
-                    (sql, query, phrases)
-                }
-                Scope::Anywhere => {
-                    let sql = if ranked {
-                        "SELECT t.rowid AS id, t.search_title, t.lead FROM articles_title_fts t JOIN (SELECT rowid \
-                         FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON t.rowid = m.rowid"
-                    } else {
-                        "SELECT rowid AS id, '' AS search_title, '' AS lead FROM articles_fts \
-                         WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
-                    };
-                    (sql, terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" "), Vec::new())
-                }
+            let quoted = |phrase: &str| format!("\"{phrase}\"");
+            let load =
+                |c: &mut SqliteConnection, sql: &str, query: String, before: i64| -> QueryResult<Vec<Candidate>> {
+                    diesel::sql_query(sql)
+                        .bind::<Text, _>(query)
+                        .bind::<BigInt, _>(before)
+                        .bind::<BigInt, _>(MAX_SEARCH_RESULTS)
+                        .load(c)
+                };
+            if scope == Scope::Anywhere {
+                let sql = if ranked {
+                    "SELECT t.rowid AS id, t.search_title, t.lead FROM articles_title_fts t JOIN (SELECT rowid \
+                     FROM articles_fts WHERE articles_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?) m \
+                     ON t.rowid = m.rowid"
+                } else {
+                    "SELECT rowid AS id, '' AS search_title, '' AS lead FROM articles_fts \
+                     WHERE articles_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+                };
+                return Ok(load(c, sql, terms.iter().map(|t| quoted(t)).collect::<Vec<_>>().join(" "), i64::MAX)?);
+            }
+            let sql = if ranked {
+                "SELECT rowid AS id, search_title, lead FROM articles_title_fts \
+                 WHERE articles_title_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+            } else {
+                "SELECT rowid AS id, search_title, '' AS lead FROM articles_title_fts \
+                 WHERE articles_title_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
             };
-            let found: Vec<Candidate> =
-                diesel::sql_query(sql).bind::<Text, _>(query).bind::<BigInt, _>(MAX_SEARCH_RESULTS).load(c)?;
-            found
-                .into_iter()
-                .filter(|candidate| phrases.iter().all(|p| crate::search::holds_phrase(&candidate.search_title, p)))
-                .collect()
+            let phrases = if scope == Scope::TitlePhrase { vec![words.join(" ")] } else { terms.to_vec() };
+            // A phrase in titles is asked as its pairs of neighbouring words (migration 21),
+            // then checked whole: as a phrase, the index would walk every title holding its
+            // common words. Where the pairs are often found apart, the titles holding them
+            // are read on, a few hundred at a time, until enough hold the phrase; past
+            // `PAIR_READS`, the phrase itself is asked.
+            let as_pairs: Vec<String> = phrases
+                .iter()
+                .flat_map(|phrase| crate::search::word_pairs(phrase).split(' ').map(quoted).collect::<Vec<_>>())
+                .filter(|pair| pair != "\"\"")
+                .map(|pair| format!("title_pairs : {pair}"))
+                .chain(
+                    phrases.iter().filter(|p| !p.contains(' ')).map(|word| format!("search_title : {}", quoted(word))),
+                )
+                .collect();
+            let mut whole: Vec<Candidate> = Vec::new();
+            let mut before = i64::MAX;
+            for _ in 0..PAIR_READS {
+                let found = load(c, sql, as_pairs.join(" "), before)?;
+                let more = found.len() as i64 == MAX_SEARCH_RESULTS;
+                before = found.last().map_or(before, |candidate| candidate.id);
+                whole.extend(found.into_iter().filter(|candidate| {
+                    phrases.iter().all(|p| crate::search::holds_phrase(&candidate.search_title, p))
+                }));
+                if !more || whole.len() as i64 >= MAX_SEARCH_RESULTS {
+                    whole.truncate(MAX_SEARCH_RESULTS as usize);
+                    return Ok(whole);
+                }
+            }
+            let as_phrases: Vec<String> = phrases.iter().map(|p| format!("search_title : {}", quoted(p))).collect();
+            load(c, sql, as_phrases.join(" "), i64::MAX)?
         }
         DbConnection::Postgres(c) => {
             // `<->` makes a phrase.
