@@ -19,7 +19,7 @@ use crate::search::{Corpus, WordCounts};
 
 /// Search ranks the newest this many matching articles of each kind of match (phrase in the
 /// title, every term in the title, anywhere), and answers with them best first.
-pub const MAX_SEARCH_RESULTS: i64 = 200;
+pub const MAX_SEARCH_RESULTS: i64 = 100;
 
 /// How many times a search reads `MAX_SEARCH_RESULTS` titles holding a phrase's pairs of
 /// words before asking the index for the phrase itself.
