@@ -591,7 +591,7 @@ fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope, ranked: bool
             // A phrase in titles is asked as its pairs of neighbouring words (migration 21),
             // then checked whole: as a phrase, the index would walk every title holding its
             // common words. Where the pairs are often found apart, the titles holding them
-            // are read on, a few hundred at a time, until enough hold the phrase; past
+            // are read on, `MAX_SEARCH_RESULTS` at a time, until enough hold the phrase; past
             // `PAIR_READS`, the phrase itself is asked.
             let as_pairs: Vec<String> = phrases
                 .iter()
