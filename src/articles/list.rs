@@ -278,7 +278,11 @@ fn search_snippet(article: &Article, terms: &[String]) -> Option<String> {
 }
 
 /// The article as JSON, cut down to `fields` when given.
-fn sparse(article: ArticleResponse, fields: Option<&[String]>) -> serde_json::Value {
+fn sparse(mut article: ArticleResponse, fields: Option<&[String]>) -> serde_json::Value {
+    // The body is the one large field: it is not copied into the JSON only to be dropped.
+    if fields.is_some_and(|fields| !fields.iter().any(|f| f == "body_html")) {
+        article.body_html = String::new();
+    }
     let mut value = serde_json::to_value(article).expect("an article serializes");
     if let (Some(fields), Some(object)) = (fields, value.as_object_mut()) {
         object.retain(|key, _| fields.iter().any(|f| f == key));
