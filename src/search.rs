@@ -48,8 +48,12 @@ fn fold_char_anew(c: char) -> Option<char> {
 
 /// The folded form of `text`, words separated by single spaces.
 pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.chars().filter_map(fold_char) {
+    fold_chars(text.chars(), text.len())
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut folded = String::with_capacity(capacity);
+    for c in chars.filter_map(fold_char) {
         if c == ' ' {
             if !folded.ends_with(' ') && !folded.is_empty() {
                 folded.push(' ');
@@ -58,7 +62,10 @@ pub fn fold(text: &str) -> String {
             folded.push(c);
         }
     }
-    folded.trim_end().to_owned()
+    if folded.ends_with(' ') {
+        folded.pop();
+    }
+    folded
 }
 
 /// The words of a query, folded; at most `MAX_TERMS`.
@@ -283,12 +290,10 @@ fn holds_in_order(text: &str, sequence: &str) -> bool {
 
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
 pub fn plain_text(html: &str) -> String {
-    const ENTITIES: [(&str, char); 6] =
-        [("&nbsp;", ' '), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&amp;", '&')];
     let mut text = String::with_capacity(html.len());
     // Runs of white space (tags count as one) become one space, none at either end.
     let mut space = false;
-    let mut push = |c: char, text: &mut String| {
+    for c in plain_chars(html) {
         if c.is_whitespace() {
             space = !text.is_empty();
         } else {
@@ -298,31 +303,40 @@ pub fn plain_text(html: &str) -> String {
             }
             text.push(c);
         }
-    };
-    let mut rest = html;
-    while let Some(c) = rest.chars().next() {
-        match c {
-            '<' => {
-                push(' ', &mut text);
-                rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
-            }
-            '&' => match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
-                Some((entity, decoded)) => {
-                    push(*decoded, &mut text);
-                    rest = &rest[entity.len()..];
-                }
-                None => {
-                    push('&', &mut text);
-                    rest = &rest[1..];
-                }
-            },
-            c => {
-                push(c, &mut text);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
     }
     text
+}
+
+/// The characters of `html` as text: each tag one space, the entities the sanitizer
+/// writes decoded.
+fn plain_chars(html: &str) -> impl Iterator<Item = char> + '_ {
+    const ENTITIES: [(&str, char); 6] =
+        [("&nbsp;", ' '), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&amp;", '&')];
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        let c = rest.chars().next()?;
+        let (text, length) = match c {
+            '<' => (' ', rest.find('>').map_or(rest.len(), |end| end + 1)),
+            '&' => ENTITIES
+                .iter()
+                .find(|(entity, _)| rest.starts_with(entity))
+                .map_or(('&', 1), |(entity, decoded)| (*decoded, entity.len())),
+            c => (c, c.len_utf8()),
+        };
+        rest = &rest[length..];
+        Some(text)
+    })
+}
+
+/// `snippet` of an HTML body's text. Most bodies a snippet is tried on do not hold the
+/// words (a title's phrase seldom is in the body): one fold of the HTML says so, before
+/// its text is made.
+pub fn html_snippet(html: &str, terms: &[String], width: usize) -> Option<String> {
+    let folded = fold_chars(plain_chars(html), html.len());
+    if !terms.iter().any(|term| holds_phrase(&folded, term)) {
+        return None;
+    }
+    snippet(&plain_text(html), terms, width)
 }
 
 fn escape(text: &str) -> String {
@@ -504,6 +518,16 @@ mod tests {
         assert_eq!(plain_text("  <p> a \n\t b </p>  "), "a b");
         assert_eq!(plain_text("x&amp;lt;y &lt;b&gt; &#39;q&quot; & z"), "x&lt;y <b> 'q\" & z");
         assert_eq!(plain_text("a<br>b<img src=\"x.jpg\" alt=\"&lt;\">c<unclosed"), "a b c");
+    }
+
+    #[test]
+    fn snippets_of_html_are_cut_from_its_text() {
+        let html = "<p>Mở đầu &amp; <b>Đồng Xoài</b></p><p>kết&nbsp;thúc, &lt;hết&gt;</p>";
+        let cut = html_snippet(html, &terms("dong xoai"), 80);
+        assert_eq!(cut, snippet(&plain_text(html), &terms("dong xoai"), 80));
+        assert!(cut.unwrap().contains("<mark>Đồng</mark> <mark>Xoài</mark>"));
+        assert_eq!(html_snippet(html, &terms("binh phuoc"), 80), None);
+        assert_eq!(fold_chars(plain_chars(html), 0), fold(&plain_text(html)));
     }
 
     #[test]

@@ -273,7 +273,7 @@ fn search_snippet(article: &Article, terms: &[String]) -> Option<String> {
     search::snippet(&article.row.title, terms, 200)
         .filter(|_| article.row.summary.is_empty())
         .or_else(|| search::snippet(&article.row.summary, terms, 200))
-        .or_else(|| search::snippet(&search::plain_text(&article.row.body_html), terms, 200))
+        .or_else(|| search::html_snippet(&article.row.body_html, terms, 200))
         .or_else(|| search::snippet(&article.row.title, terms, 200))
 }
 
