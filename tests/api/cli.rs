@@ -210,3 +210,36 @@ async fn search_reindex_folds_the_text_again_and_running_servers_find_it() {
     let again = newsdesk(&app.database_url, &["search", "reindex"]);
     assert!(again.status.success(), "a second run finds nothing to refold and still succeeds");
 }
+
+#[actix_web::test]
+async fn seed_synthetic_stores_every_batch_whole() {
+    let app = TestApp::spawn().await;
+    // More than one batch, the last one short.
+    let seeded = newsdesk(
+        &app.database_url,
+        &["seed", "synthetic", "--articles", "2345", "--body-bytes", "400", "--stats-days", "2"],
+    );
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    assert_eq!(app.count_rows("articles"), 2345);
+    assert_eq!(app.count_rows("articles WHERE id NOT IN (SELECT article_id FROM article_tags)"), 0, "each has tags");
+    let comments = app.count_rows("comments");
+    assert!(comments > 2345 / 10, "one article in ten has 5 to 40 comments: {comments}");
+    assert_eq!(
+        app.count_rows("articles a WHERE comment_count <> (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id)"),
+        0,
+        "each article counts the comments stored for it"
+    );
+    assert_eq!(
+        app.count_rows("comments c JOIN comments p ON p.id = c.parent_id WHERE p.article_id <> c.article_id OR p.parent_id IS NOT NULL"),
+        0,
+        "replies answer a top-level comment of the same article"
+    );
+
+    let newest = app.get("/api/v1/articles?per_page=1").await;
+    assert_eq!(newest.body["meta"]["total"], 2345, "all of them published in the past");
+    let title = newest.body["data"][0]["title"].as_str().unwrap().to_owned();
+    let found = app.get(&format!("/api/v1/articles?q=\"{title}\"&fields=id,title")).await;
+    assert_eq!(found.status, 200);
+    let titles: Vec<&str> = found.body["data"].as_array().unwrap().iter().filter_map(|a| a["title"].as_str()).collect();
+    assert!(titles.contains(&title.as_str()), "{title} is found by its words: {titles:?}");
+}
