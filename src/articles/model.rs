@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use self::revisions::{RevisionMeta, Snapshot};
 use crate::categories::model::{self as categories, CategorySummary};
 use crate::db::schema::{articles, categories as category_rows, sources as source_rows};
+use crate::db::text::CheckedText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::media::model::{self as media, MediaRow};
@@ -90,8 +91,11 @@ pub(super) const RELEASED: &str = "published";
 pub struct ArticleRow {
     pub id: i64,
     pub slug: String,
+    #[diesel(deserialize_as = CheckedText)]
     pub title: String,
+    #[diesel(deserialize_as = CheckedText)]
     pub summary: String,
+    #[diesel(deserialize_as = CheckedText)]
     pub body_html: String,
     pub cover_url: Option<String>,
     pub cover_alt: Option<String>,

@@ -2,6 +2,7 @@
 
 pub mod replicas;
 pub mod schema;
+pub mod text;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
