@@ -248,8 +248,8 @@ pub fn synthetic(
     let Taxonomy { sources: source_ids, categories: category_ids, tags: tag_ids } =
         db.write_blocking(|conn| taxonomy(conn, now))?;
     let offset: i64 = db.write_blocking(|conn| Ok(articles::table.count().get_result(conn)?))?;
-    // Text is made on a second thread while the writer stores the batch before it: the
-    // two take about as long each.
+    // Text is made on a second thread while the writer stores the batch before it, so
+    // the writer never waits for it.
     let (batches, receiver) = std::sync::mpsc::sync_channel::<Generated>(2);
     let shape = Shape { offset, count, body_bytes, sources: &source_ids, categories: &category_ids };
     let (written, mut random) = std::thread::scope(|scope| {
