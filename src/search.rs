@@ -336,7 +336,7 @@ pub fn html_snippet(html: &str, terms: &[String], width: usize) -> Option<String
     if !terms.iter().any(|term| holds_phrase(&folded, term)) {
         return None;
     }
-    snippet(&plain_text(html), terms, width)
+    marked_snippet(&plain_text(html), terms, width)
 }
 
 fn escape(text: &str) -> String {
@@ -352,6 +352,11 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     if !terms.iter().any(|term| holds_phrase(&folded_text, term)) {
         return None;
     }
+    marked_snippet(text, terms, width)
+}
+
+/// `snippet` of a text already known to hold one of `terms` somewhere.
+fn marked_snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     // The folded text, one entry per original character (marks fold to nothing), folded
     // only as far as the matching reads: a body's snippet is usually in its first lines.
