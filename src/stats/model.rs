@@ -85,9 +85,12 @@ pub fn flush(conn: &mut DbConnection, batch: &Batch, config: &StatsConfig, now: 
 const CLAIM_CHUNK: usize = 500;
 
 /// Records until when each visitor was seen and returns when each was seen before (absent
-/// when never, or so long ago that it was forgotten): three statements per `CLAIM_CHUNK`
-/// visitors. On PostgreSQL the rows stay locked until the flush commits, so a second
-/// process flushing the same visitor waits and then sees this one's time.
+/// when never, or so long ago that it was forgotten): a look-up and an upsert per
+/// `CLAIM_CHUNK` visitors. On PostgreSQL the new rows are inserted first so that the
+/// look-up locks every row until the flush commits: a second process flushing the same
+/// visitor waits and then sees this one's time. SQLite's flush holds the database's one
+/// write lock from its `BEGIN IMMEDIATE`, so there the upsert inserts new rows once instead
+/// of inserting and then updating them (and their index entries).
 fn claim_visitors(
     conn: &mut DbConnection,
     visitors: &BTreeMap<VisitorKey, VisitorActivity>,
@@ -97,13 +100,15 @@ fn claim_visitors(
     let visitors: Vec<_> = visitors.iter().collect();
     for chunk in visitors.chunks(CLAIM_CHUNK) {
         let keys: Vec<String> = chunk.iter().map(|(key, _)| key.to_string()).collect();
-        let new_rows: Vec<_> =
-            chunk.iter().zip(&keys).map(|((_, v), key)| (visitor_key.eq(key), kind.eq(v.kind.as_str()))).collect();
-        on_backend!(conn, |c| diesel::insert_into(stats_presence::table)
-            .values(&new_rows)
-            .on_conflict(visitor_key)
-            .do_nothing()
-            .execute(c))?;
+        if let DbConnection::Postgres(c) = conn {
+            let new_rows: Vec<_> =
+                chunk.iter().zip(&keys).map(|((_, v), key)| (visitor_key.eq(key), kind.eq(v.kind.as_str()))).collect();
+            diesel::insert_into(stats_presence::table)
+                .values(&new_rows)
+                .on_conflict(visitor_key)
+                .do_nothing()
+                .execute(c)?;
+        }
         let query =
             stats_presence::table.filter(visitor_key.eq_any(&keys)).order(visitor_key).select((visitor_key, last_seen));
         let before: HashMap<VisitorKey, NaiveDateTime> = match conn {
@@ -141,29 +146,49 @@ fn claim_article_views(
     let mut seen_before = HashMap::with_capacity(views.len());
     for chunk in views.chunks(CLAIM_CHUNK) {
         let hex: Vec<String> = chunk.iter().map(|((key, _), _)| key.to_string()).collect();
-        let new_rows: Vec<_> =
-            chunk.iter().zip(&hex).map(|(((_, id), _), key)| (visitor_key.eq(key), article_id.eq(*id))).collect();
-        on_backend!(conn, |c| diesel::insert_into(stats_article_presence::table)
-            .values(&new_rows)
-            .on_conflict((visitor_key, article_id))
-            .do_nothing()
-            .execute(c))?;
-        let mut keys = hex.clone();
-        keys.dedup();
-        // Every article these visitors were seen on (a few each; the pairs not in the batch
-        // are never asked for): one look-up per visitor, where also filtering on the
-        // articles would make one per visitor and article.
-        let query = stats_article_presence::table
-            .filter(visitor_key.eq_any(&keys))
-            .order((visitor_key, article_id))
-            .select((visitor_key, article_id, last_seen));
         let before: HashMap<(VisitorKey, i64), NaiveDateTime> = match conn {
-            DbConnection::Postgres(c) => query.for_update().load::<(String, i64, Option<NaiveDateTime>)>(c)?,
-            DbConnection::Sqlite(c) => query.load(c)?,
-        }
-        .into_iter()
-        .filter_map(|(key, id, seen)| Some(((VisitorKey::parse(&key)?, id), seen?)))
-        .collect();
+            DbConnection::Postgres(c) => {
+                let new_rows: Vec<_> = chunk
+                    .iter()
+                    .zip(&hex)
+                    .map(|(((_, id), _), key)| (visitor_key.eq(key), article_id.eq(*id)))
+                    .collect();
+                diesel::insert_into(stats_article_presence::table)
+                    .values(&new_rows)
+                    .on_conflict((visitor_key, article_id))
+                    .do_nothing()
+                    .execute(c)?;
+                let mut keys = hex.clone();
+                keys.dedup();
+                // Every article these visitors were seen on, locked: one look-up per visitor.
+                stats_article_presence::table
+                    .filter(visitor_key.eq_any(&keys))
+                    .order((visitor_key, article_id))
+                    .select((visitor_key, article_id, last_seen))
+                    .for_update()
+                    .load::<(String, i64, Option<NaiveDateTime>)>(c)?
+                    .into_iter()
+                    .filter_map(|(key, id, seen)| Some(((VisitorKey::parse(&key)?, id), seen?)))
+                    .collect()
+            }
+            // One look-up per pair by its primary key (a cached statement): reading every
+            // article a visitor was seen on costs as many rows as the visitor has read
+            // within the window, which under a flood of readers is most of the flush.
+            DbConnection::Sqlite(c) => {
+                let mut found = HashMap::new();
+                for (((key, id), _), hex) in chunk.iter().zip(&hex) {
+                    let seen = stats_article_presence::table
+                        .find((hex, id))
+                        .select(last_seen)
+                        .first::<Option<NaiveDateTime>>(c)
+                        .optional()?;
+                    if let Some(Some(seen)) = seen {
+                        found.insert((*key, *id), seen);
+                    }
+                }
+                found
+            }
+        };
         let claimed: Vec<_> = chunk
             .iter()
             .zip(&hex)
