@@ -277,16 +277,17 @@ enum ArticleKey {
     Slug(String),
 }
 
-/// One article with its source and category in one query, and its tags in a second: the
-/// read every article page makes. Readers' reads are statically typed queries run on the
-/// backend's own connection, so their prepared statements are found in the cache without
-/// building any SQL; staff reads are rare and share one boxed query.
+/// One article with its source, category and tags in one query: the read every article
+/// page makes. Readers' reads are statically typed queries run on the backend's own
+/// connection, so their prepared statements are found in the cache without building any
+/// SQL; staff reads are rare and share one boxed query per backend.
 fn find_one(
     conn: &mut DbConnection,
     key: ArticleKey,
     audience: Audience,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
+    type Joined = (ArticleRow, Option<Source>, Option<CategorySummary>, Option<String>);
     macro_rules! first_joined {
         ($query:expr, $conn:expr) => {
             $query
@@ -294,8 +295,9 @@ fn find_one(
                     ArticleRow::as_select(),
                     Option::<Source>::as_select(),
                     Option::<CategorySummary>::as_select(),
+                    tags::OfArticle,
                 ))
-                .first::<(ArticleRow, Option<Source>, Option<CategorySummary>)>($conn)
+                .first::<Joined>($conn)
                 .optional()
         };
     }
@@ -307,13 +309,15 @@ fn find_one(
         (ArticleKey::Slug(slug), Audience::Public) => {
             on_backend!(conn, |c| first_joined!(released!(joined.filter(articles::slug.eq(&slug)), now, now), c))
         }
-        (ArticleKey::Id(id), Audience::Staff) => first_joined!(joined.filter(articles::id.eq(id)).into_boxed(), conn),
+        (ArticleKey::Id(id), Audience::Staff) => {
+            on_backend!(conn, |c| first_joined!(joined.filter(articles::id.eq(id)).into_boxed(), c))
+        }
         (ArticleKey::Slug(slug), Audience::Staff) => {
-            first_joined!(joined.filter(articles::slug.eq(slug)).into_boxed(), conn)
+            on_backend!(conn, |c| first_joined!(joined.filter(articles::slug.eq(&slug)).into_boxed(), c))
         }
     };
-    let (row, source, category) = found?.ok_or_else(|| ApiError::not_found("article"))?;
-    let tags = tags::of_article(conn, row.id)?;
+    let (row, source, category, tag_list) = found?.ok_or_else(|| ApiError::not_found("article"))?;
+    let tags = tags::list_of(tag_list)?;
     let cover_media = match row.cover_media_id {
         Some(id) => media::by_ids(conn, &[id])?.remove(&id),
         None => None,

@@ -64,6 +64,32 @@ async fn an_article_carries_every_field_and_embeds_its_source() {
 }
 
 #[actix_web::test]
+async fn an_article_read_carries_its_tags_by_name_whatever_their_characters() {
+    let app = TestApp::spawn().await;
+    let tags = json!(["Zê", "Tin \"nóng\" \\ mới", "An ninh"]);
+    let tagged = app.create_article(json!({"title": "Có nhãn", "status": "published", "tags": tags})).await;
+    let bare = app.create_article(json!({"title": "Không nhãn", "status": "published"})).await;
+    let names = |article: &Value| -> Vec<String> {
+        article["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect()
+    };
+    for path in [
+        format!("/api/v1/articles/{}", tagged["id"]),
+        format!("/api/v1/articles/by-slug/{}", tagged["slug"].as_str().unwrap()),
+    ] {
+        let public = app.get(&path).await;
+        assert_eq!(public.status, 200, "{}", public.body);
+        assert_eq!(names(&public.body), ["An ninh", "Tin \"nóng\" \\ mới", "Zê"], "{path}");
+        assert!(public.body["tags"].as_array().unwrap().iter().all(|t| t["id"].is_i64() && t["slug"].is_string()));
+        assert_eq!(app.get_as_admin(&path).await.body["tags"], public.body["tags"], "staff read the same tags");
+    }
+    let listed = app.get("/api/v1/articles?q=nhan").await.body;
+    let in_list = listed["data"].as_array().unwrap().iter().find(|a| a["id"] == tagged["id"]).unwrap().clone();
+    assert_eq!(in_list["tags"], app.get(&format!("/api/v1/articles/{}", tagged["id"])).await.body["tags"]);
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", bare["id"])).await.body["tags"], json!([]));
+    assert_eq!(app.get_as_admin(&format!("/api/v1/articles/{}", bare["id"])).await.body["tags"], json!([]));
+}
+
+#[actix_web::test]
 async fn slugs_are_made_from_titles_and_stay_unique() {
     let app = TestApp::spawn().await;
     let first = app.publish("Đồng Xoài đón Tết").await;

@@ -457,7 +457,7 @@ async fn a_page_costs_the_same_queries_whatever_its_size() {
 }
 
 #[actix_web::test]
-async fn an_article_page_costs_two_queries() {
+async fn an_article_page_costs_one_query() {
     let app = TestApp::spawn().await;
     let source = app.create_source("Nguồn").await;
     let category = app.category("Mục", "muc");
@@ -472,7 +472,7 @@ async fn an_article_page_costs_two_queries() {
     assert_eq!(read.body["source"]["name"], "Nguồn");
     assert_eq!(read.body["category"]["slug"], "muc");
     assert_eq!(read.body["tags"].as_array().unwrap().len(), 2);
-    assert_eq!(cost, 2, "the article with its source and category, then its tags");
+    assert_eq!(cost, 1, "the article with its source, category and tags");
 }
 
 #[actix_web::test]
