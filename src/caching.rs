@@ -337,6 +337,9 @@ impl ResponseCache {
         article: Option<ArticleEntry>,
     ) {
         headers.push((header::ETAG, etag_of(&body)));
+        // A body serialized into a growing buffer holds up to twice its length; the copy
+        // takes what it measures, so the memory bound is the memory used.
+        let body = actix_web::web::Bytes::copy_from_slice(&body);
         let read_at = article.as_ref().map(|a| a.epoch);
         let entry = CachedResponse {
             stored: std::time::Instant::now(),

@@ -14,3 +14,22 @@ pub fn give_back_freed() {
         libc::malloc_trim(0);
     }
 }
+
+/// How often `start_giving_back` trims. A trim of a heap this size takes well under a
+/// millisecond, and locks each arena only while it walks it.
+const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Gives back freed memory every few seconds on a thread of its own. Each reader's
+/// blocking thread allocates from its own arena, and what a load leaves freed there
+/// (search's scratch, evicted cache entries) would otherwise stay resident after it.
+pub fn start_giving_back() {
+    std::thread::Builder::new()
+        .name("give-back".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(GIVE_BACK_EVERY);
+                give_back_freed();
+            }
+        })
+        .expect("start the memory give-back thread");
+}
