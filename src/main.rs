@@ -316,6 +316,7 @@ fn serve(settings: &Settings) -> Result<(), String> {
         settings.bind,
         settings.database_url.backend_name()
     );
+    newsdesk::memory::start_giving_back();
     let served = actix_web::rt::System::new().block_on(async { startup::run(listener, state)?.await });
     // The server has stopped taking hits: write the last of them before exiting.
     stats.stop();

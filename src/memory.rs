@@ -19,9 +19,10 @@ pub fn give_back_freed() {
 /// millisecond, and locks each arena only while it walks it.
 const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Gives back freed memory every few seconds on a thread of its own. Each reader's
-/// blocking thread allocates from its own arena, and what a load leaves freed there
-/// (search's scratch, evicted cache entries) would otherwise stay resident after it.
+/// Gives back freed memory every few seconds, for the life of the process, on a thread
+/// of its own; the server starts it once, as a trim walks every arena of the process.
+/// Each reader's blocking thread allocates from its own arena, and what a load leaves
+/// freed there (search's scratch, evicted cache entries) would otherwise stay resident.
 pub fn start_giving_back() {
     std::thread::Builder::new()
         .name("give-back".into())

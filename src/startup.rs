@@ -197,7 +197,6 @@ pub fn openapi_json() -> String {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.stats.start_flushing();
     maintenance::start(state.clone());
-    crate::memory::start_giving_back();
     state.db.watch_replicas();
     let background = AppState { db: state.db.for_background().map_err(std::io::Error::other)?, ..state.clone() };
     webhooks::delivery::start(background.clone());

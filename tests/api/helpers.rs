@@ -341,10 +341,15 @@ impl TestApp {
     }
 }
 
-/// An HTTP client for talking to the servers under test.
+/// An HTTP client for talking to the servers under test. It lets idle connections go
+/// before the server does (after 5 s): a request sent on a connection the server is
+/// closing that moment fails before the server sees it.
 pub fn http_client() -> reqwest::Client {
     newsdesk::webhooks::delivery::install_tls_provider();
-    reqwest::Client::new()
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("build the test client")
 }
 
 /// Signs in as the admin of the server at `base`; returns the access token.
