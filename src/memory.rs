@@ -15,8 +15,8 @@ pub fn give_back_freed() {
     }
 }
 
-/// How often `start_giving_back` trims. A trim of a heap this size takes well under a
-/// millisecond, and locks each arena only while it walks it.
+/// How often `start_giving_back` trims. A trim locks each arena only while it walks it:
+/// reads by slug with and without the thread had the same rate and p99.
 const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Gives back freed memory every few seconds, for the life of the process, on a thread
