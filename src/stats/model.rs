@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, Timelike};
 use diesel::dsl::{count_star, sql};
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
 use diesel::upsert::excluded;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -137,6 +137,17 @@ fn claim_visitors(
     Ok(seen_before)
 }
 
+/// A (visitor, article) presence row, as PostgreSQL's claim reads it.
+#[derive(QueryableByName)]
+struct SeenPair {
+    #[diesel(sql_type = Text)]
+    visitor_key: String,
+    #[diesel(sql_type = BigInt)]
+    article_id: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    last_seen: Option<NaiveDateTime>,
+}
+
 /// `claim_visitors` for visitors on articles: when each (visitor, article) was seen before.
 fn claim_article_views(
     conn: &mut DbConnection,
@@ -158,18 +169,21 @@ fn claim_article_views(
                     .on_conflict((visitor_key, article_id))
                     .do_nothing()
                     .execute(c)?;
-                let mut keys = hex.clone();
-                keys.dedup();
-                // Every article these visitors were seen on, locked: one look-up per visitor.
-                stats_article_presence::table
-                    .filter(visitor_key.eq_any(&keys))
-                    .order((visitor_key, article_id))
-                    .select((visitor_key, article_id, last_seen))
-                    .for_update()
-                    .load::<(String, i64, Option<NaiveDateTime>)>(c)?
-                    .into_iter()
-                    .filter_map(|(key, id, seen)| Some(((VisitorKey::parse(&key)?, id), seen?)))
-                    .collect()
+                // The batch's pairs alone, locked in key order (the same in every process): by
+                // visitor, the look-up would read every article each one read in the window.
+                let articles: Vec<i64> = chunk.iter().map(|((_, id), _)| *id).collect();
+                diesel::sql_query(
+                    "SELECT p.visitor_key, p.article_id, p.last_seen FROM stats_article_presence p \
+                     JOIN unnest($1::text[], $2::bigint[]) AS pair(visitor_key, article_id) \
+                     ON p.visitor_key = pair.visitor_key AND p.article_id = pair.article_id \
+                     ORDER BY p.visitor_key, p.article_id FOR UPDATE OF p",
+                )
+                .bind::<Array<Text>, _>(&hex)
+                .bind::<Array<BigInt>, _>(&articles)
+                .load::<SeenPair>(c)?
+                .into_iter()
+                .filter_map(|pair| Some(((VisitorKey::parse(&pair.visitor_key)?, pair.article_id), pair.last_seen?)))
+                .collect()
             }
             // One look-up per pair by its primary key (a cached statement): reading every
             // article a visitor was seen on costs as many rows as the visitor has read
