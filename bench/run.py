@@ -313,6 +313,8 @@ def scenarios(base, workdir, rows, recent, commented, article_count, banners, qu
     return [
         ("GET article by slug", base + "/", "random_path.lua", [slugs]),
         ("GET article by slug, Zipf (s = 1 over recency)", base + "/", "random_path.lua", [popular, "zipf"]),
+        ("GET article by slug, Zipf, as browsers ask (gzip, br)", base + "/", "random_path.lua",
+         [popular, "zipf", "browser"]),
         ("GET article by id", base + "/", "random_path.lua", [ids]),
         ("GET list page (20, no body)", base + lists, "random_path.lua", [write_paths(workdir, "list.txt", [lists])]),
         ("GET list page, category + tag", base + "/", "random_path.lua",

@@ -5,7 +5,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{Error, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+
+use crate::error::ApiError;
 
 /// What the request said that caching depends on.
 pub struct CacheRequest {
@@ -148,6 +150,81 @@ pub fn wants_fresh(req: &actix_web::HttpRequest) -> bool {
         .any(|directive| directive.trim().eq_ignore_ascii_case("no-cache"))
 }
 
+/// The content codings the response cache gives bodies out in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Plain,
+    Gzip,
+}
+
+impl Coding {
+    /// The one the client of `req` takes: gzip when it says it does (browsers, CDNs,
+    /// Varnish, mobile HTTP clients).
+    pub fn of(req: &HttpRequest) -> Self {
+        let gzip = header::Encoding::gzip();
+        match req.get_header::<header::AcceptEncoding>() {
+            Some(accepted) if accepted.negotiate([gzip.clone()].iter()) == Some(gzip) => Self::Gzip,
+            _ => Self::Plain,
+        }
+    }
+}
+
+/// A kept body in the codings its readers asked for so far: each is made once, when the
+/// first reader who takes it comes, so that a cache whose readers all take gzip holds
+/// twice the responses and compresses none per request.
+#[derive(Clone)]
+enum Bodies {
+    Plain(actix_web::web::Bytes),
+    Gzipped(actix_web::web::Bytes),
+    Both { plain: actix_web::web::Bytes, gzipped: actix_web::web::Bytes },
+}
+
+impl Bodies {
+    /// `body` in `coding`: gzip when it can be made, plain otherwise.
+    fn new(body: &[u8], coding: Coding) -> Self {
+        match coding {
+            Coding::Gzip => match crate::gzip::compress(body) {
+                Some(gzipped) => Self::Gzipped(gzipped.into()),
+                None => Self::Plain(actix_web::web::Bytes::copy_from_slice(body)),
+            },
+            // A body serialized into a growing buffer holds up to twice its length; the copy
+            // takes what it measures, so the memory bound is the memory used.
+            Coding::Plain => Self::Plain(actix_web::web::Bytes::copy_from_slice(body)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Plain(body) | Self::Gzipped(body) => body.len(),
+            Self::Both { plain, gzipped } => plain.len() + gzipped.len(),
+        }
+    }
+
+    /// The body in `coding`, if it is here.
+    fn get(&self, coding: Coding) -> Option<actix_web::web::Bytes> {
+        match (self, coding) {
+            (Self::Gzipped(gzipped) | Self::Both { gzipped, .. }, Coding::Gzip) => Some(gzipped.clone()),
+            (Self::Plain(plain) | Self::Both { plain, .. }, Coding::Plain) => Some(plain.clone()),
+            _ => None,
+        }
+    }
+
+    /// The body in `coding`, made from the other one; `None` if gzip cannot hold it.
+    fn make(&self, coding: Coding) -> Result<Option<Self>, ApiError> {
+        Ok(match (self, coding) {
+            (Self::Plain(plain), Coding::Gzip) => {
+                crate::gzip::compress(plain).map(|gzipped| Self::Both { plain: plain.clone(), gzipped: gzipped.into() })
+            }
+            (Self::Gzipped(gzipped), Coding::Plain) => {
+                let plain = crate::gzip::inflate(gzipped)
+                    .ok_or_else(|| ApiError::Internal("a kept response does not inflate".into()))?;
+                Some(Self::Both { plain: plain.into(), gzipped: gzipped.clone() })
+            }
+            _ => None,
+        })
+    }
+}
+
 /// Weak comparison (RFC 9110): the tags are equal ignoring `W/`.
 fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
@@ -209,7 +286,7 @@ pub struct CachedResponse {
     /// When a reader set out to rebuild it.
     rebuilding_since: Option<std::time::Instant>,
     last_read: u64,
-    pub body: actix_web::web::Bytes,
+    bodies: Bodies,
     /// The headers that belong to the content (`Last-Modified`, `X-Total-Count`, `Link`).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
@@ -217,7 +294,7 @@ pub struct CachedResponse {
 impl CachedResponse {
     fn size(&self, key: &str) -> usize {
         // The key, the body, and what the map and the headers take besides.
-        key.len() + self.body.len() + 256
+        key.len() + self.bodies.len() + 256
     }
 }
 
@@ -318,28 +395,30 @@ impl ResponseCache {
         }
     }
 
+    /// Keeps `body` under `key` in the coding `req`'s client takes.
     pub fn put(
         &self,
         key: String,
         version: i64,
-        body: actix_web::web::Bytes,
+        body: &[u8],
         headers: Vec<(header::HeaderName, HeaderValue)>,
+        coding: Coding,
     ) {
-        self.insert(key, version, body, headers, None);
+        self.insert(key, version, Bodies::new(body, coding), etag_of(body), headers, None);
     }
 
+    /// Keeps a response (unless it is too large, or read before a change) and returns the
+    /// entry made of it.
     fn insert(
         &self,
         key: String,
         version: i64,
-        body: actix_web::web::Bytes,
+        bodies: Bodies,
+        etag: HeaderValue,
         mut headers: Vec<(header::HeaderName, HeaderValue)>,
         article: Option<ArticleEntry>,
-    ) {
-        headers.push((header::ETAG, etag_of(&body)));
-        // A body serialized into a growing buffer holds up to twice its length; the copy
-        // takes what it measures, so the memory bound is the memory used.
-        let body = actix_web::web::Bytes::copy_from_slice(&body);
+    ) -> CachedResponse {
+        headers.push((header::ETAG, etag));
         let read_at = article.as_ref().map(|a| a.epoch);
         let entry = CachedResponse {
             stored: std::time::Instant::now(),
@@ -350,26 +429,44 @@ impl ResponseCache {
             expired: false,
             rebuilding_since: None,
             last_read: 0,
-            body,
+            bodies,
             headers,
         };
         let size = entry.size(&key);
         if size > self.max_bytes / 4 {
-            return;
+            return entry;
         }
         let mut entries = self.lock();
         if read_at.is_some_and(|epoch| epoch != entries.epoch) {
-            return;
+            return entry;
         }
-        let entry = CachedResponse { last_read: entries.reads, ..entry };
-        if let Some(replaced) = entries.by_key.insert(key.clone(), entry) {
+        let kept = CachedResponse { last_read: entries.reads, ..entry.clone() };
+        if let Some(replaced) = entries.by_key.insert(key.clone(), kept) {
             entries.bytes -= replaced.size(&key);
         }
         entries.bytes += size;
+        self.bound(&mut entries);
+        entry
+    }
+
+    /// Drops entries until they fit the memory bound again, when they outgrew it.
+    fn bound(&self, entries: &mut Entries) {
         if entries.bytes > self.max_bytes {
-            let evicted = evict(&mut entries, self.max_bytes / 4 * 3);
+            let evicted = evict(entries, self.max_bytes / 4 * 3);
             self.evictions.fetch_add(evicted as u64, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Adds to the entry kept under `key` at `stored` the body in a coding it lacked.
+    fn add_coding(&self, key: &str, stored: std::time::Instant, bodies: Bodies) {
+        let mut entries = self.lock();
+        let Some(entry) = entries.by_key.get_mut(key).filter(|entry| entry.stored == stored) else {
+            return;
+        };
+        let grown = bodies.len() - entry.bodies.len();
+        entry.bodies = bodies;
+        entries.bytes += grown;
+        self.bound(&mut entries);
     }
 
     pub fn clear(&self) {
@@ -412,9 +509,15 @@ impl ResponseCache {
     }
 
     /// Keeps a finished JSON response under `key` (version 0) with the given headers of
-    /// it, and returns it as it was.
-    pub fn keep(&self, key: String, response: HttpResponse, kept: &[header::HeaderName]) -> HttpResponse {
-        self.keep_entry(key, response, kept, None)
+    /// it, and returns it in the coding `req`'s client takes.
+    pub fn keep(
+        &self,
+        key: String,
+        response: HttpResponse,
+        kept: &[header::HeaderName],
+        req: &HttpRequest,
+    ) -> HttpResponse {
+        self.keep_entry(key, response, kept, None, Coding::of(req))
     }
 
     /// `keep` for a single article's response, which lives as long as `article` says.
@@ -424,8 +527,9 @@ impl ResponseCache {
         response: HttpResponse,
         kept: &[header::HeaderName],
         article: ArticleEntry,
+        req: &HttpRequest,
     ) -> HttpResponse {
-        self.keep_entry(key, response, kept, Some(article))
+        self.keep_entry(key, response, kept, Some(article), Coding::of(req))
     }
 
     fn keep_entry(
@@ -434,18 +538,27 @@ impl ResponseCache {
         response: HttpResponse,
         kept: &[header::HeaderName],
         article: Option<ArticleEntry>,
+        coding: Coding,
     ) -> HttpResponse {
         let headers: Vec<_> = kept
             .iter()
             .filter_map(|name| response.headers().get(name).map(|value| (name.clone(), value.clone())))
             .collect();
-        let (head, body) = response.into_parts();
-        match body.try_into_bytes() {
-            Ok(bytes) => {
-                self.insert(key, 0, bytes.clone(), headers, article);
-                head.set_body(BoxBody::new(bytes))
+        let (mut head, body) = response.into_parts();
+        let bytes = match body.try_into_bytes() {
+            Ok(bytes) => bytes,
+            Err(body) => return head.set_body(body),
+        };
+        let entry = self.insert(key, 0, Bodies::new(&bytes, coding), etag_of(&bytes), headers, article);
+        match entry.bodies.get(Coding::Gzip) {
+            Some(gzipped) => {
+                for (name, value) in entry.headers {
+                    head.headers_mut().insert(name, value);
+                }
+                head.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                head.set_body(BoxBody::new(gzipped))
             }
-            Err(body) => head.set_body(body),
+            None => head.set_body(BoxBody::new(bytes)),
         }
     }
 
@@ -454,14 +567,31 @@ impl ResponseCache {
         [format!("article-id:{id}"), format!("article-slug:{slug}")]
     }
 
-    /// The JSON response for a cached entry.
-    pub fn respond(entry: CachedResponse) -> HttpResponse {
+    /// The JSON response for the entry kept under `key`, in the coding `req`'s client
+    /// takes: made now and added to the entry if it is the first reader to take it.
+    pub fn respond(&self, key: &str, entry: CachedResponse, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let wanted = Coding::of(req);
+        let missing = || ApiError::Internal("a kept response lacks its body".into());
+        let (body, coding) = match entry.bodies.get(wanted) {
+            Some(body) => (body, wanted),
+            None => match entry.bodies.make(wanted)? {
+                Some(bodies) => {
+                    let body = bodies.get(wanted).ok_or_else(missing)?;
+                    self.add_coding(key, entry.stored, bodies);
+                    (body, wanted)
+                }
+                None => (entry.bodies.get(Coding::Plain).ok_or_else(missing)?, Coding::Plain),
+            },
+        };
         let mut response = HttpResponse::Ok();
         response.content_type("application/json");
         for header in entry.headers {
             response.insert_header(header);
         }
-        response.body(entry.body)
+        if coding == Coding::Gzip {
+            response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        }
+        Ok(response.body(body))
     }
 }
 
@@ -494,6 +624,25 @@ fn evict(entries: &mut Entries, target: usize) -> usize {
 mod tests {
     use super::*;
 
+    impl CachedResponse {
+        /// The body as a reader who takes no gzip gets it.
+        fn body(&self) -> String {
+            let plain = match self.bodies.make(Coding::Plain).unwrap() {
+                Some(made) => made.get(Coding::Plain),
+                None => self.bodies.get(Coding::Plain),
+            };
+            String::from_utf8(plain.unwrap().to_vec()).unwrap()
+        }
+    }
+
+    fn reader(accept_encoding: Option<&str>) -> HttpRequest {
+        let request = actix_web::test::TestRequest::default();
+        match accept_encoding {
+            Some(codings) => request.insert_header((header::ACCEPT_ENCODING, codings)).to_http_request(),
+            None => request.to_http_request(),
+        }
+    }
+
     fn cache() -> ResponseCache {
         ResponseCache::new(std::time::Duration::from_secs(60), 1 << 20)
     }
@@ -501,24 +650,24 @@ mod tests {
     #[test]
     fn a_stale_entry_is_rebuilt_by_one_reader_and_given_to_the_others_meanwhile() {
         let responses = cache();
-        responses.put("page".into(), 0, "old".into(), Vec::new());
-        assert_eq!(responses.get("page", 0).unwrap().body, "old");
+        responses.put("page".into(), 0, b"old", Vec::new(), Coding::Plain);
+        assert_eq!(responses.get("page", 0).unwrap().body(), "old");
 
         responses.expire_after_views(&Default::default());
         assert!(responses.get("page", 0).is_none(), "the first reader rebuilds");
-        assert_eq!(responses.get("page", 0).unwrap().body, "old", "the others get the stale entry meanwhile");
-        responses.put("page".into(), 0, "new".into(), Vec::new());
-        assert_eq!(responses.get("page", 0).unwrap().body, "new");
+        assert_eq!(responses.get("page", 0).unwrap().body(), "old", "the others get the stale entry meanwhile");
+        responses.put("page".into(), 0, b"new", Vec::new(), Coding::Plain);
+        assert_eq!(responses.get("page", 0).unwrap().body(), "new");
 
         assert!(responses.get("page", 1).is_none(), "another version is stale");
-        assert_eq!(responses.get("page", 1).unwrap().body, "new");
+        assert_eq!(responses.get("page", 1).unwrap().body(), "new");
         assert!(responses.get("other", 0).is_none());
     }
 
     #[test]
     fn entries_carry_their_tag_and_cleared_entries_are_gone() {
         let responses = cache();
-        responses.put("page".into(), 0, "body".into(), Vec::new());
+        responses.put("page".into(), 0, b"body", Vec::new(), Coding::Plain);
         let entry = responses.get("page", 0).unwrap();
         assert!(entry.headers.iter().any(|(name, value)| name == header::ETAG && value == etag_of(b"body")));
         responses.clear();
@@ -531,7 +680,7 @@ mod tests {
     }
 
     fn keep_article(responses: &ResponseCache, key: &str, body: &'static str, entry: ArticleEntry) {
-        responses.keep_article(key.into(), HttpResponse::Ok().body(body), &[], entry);
+        responses.keep_article(key.into(), HttpResponse::Ok().body(body), &[], entry, &reader(None));
     }
 
     #[test]
@@ -539,14 +688,38 @@ mod tests {
         let responses = ResponseCache::new(std::time::Duration::from_millis(1), 1 << 20);
         keep_article(&responses, "article-id:1", "one", article(1, 60, None));
         keep_article(&responses, "article-id:2", "two", article(2, 60, None));
-        responses.put("list".into(), 0, "list".into(), Vec::new());
+        responses.put("list".into(), 0, b"list", Vec::new(), Coding::Plain);
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert!(responses.get("list", 0).is_none(), "a list lives the short time");
-        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one", "an article lives its own time");
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body(), "one", "an article lives its own time");
 
         responses.expire_after_views(&[2].into());
-        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one", "no new views, still fresh");
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body(), "one", "no new views, still fresh");
         assert!(responses.get("article-id:2", 0).is_none(), "new views: the first reader rebuilds");
+    }
+
+    #[test]
+    fn a_body_is_kept_in_each_coding_its_readers_take_once_one_asked_for_it() {
+        let responses = cache();
+        let body = "Tổng số điểm: 12 trong 3 đánh giá. ".repeat(100);
+        let kept = responses.keep("page".into(), HttpResponse::Ok().body(body.clone()), &[], &reader(Some("gzip, br")));
+        assert_eq!(kept.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+        let (_, gzipped_only) = responses.size();
+        assert!(gzipped_only < body.len() / 4 + 400, "{gzipped_only} bytes kept");
+
+        let plain = responses.respond("page", responses.get("page", 0).unwrap(), &reader(None)).unwrap();
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(plain.into_body().try_into_bytes().unwrap(), body.as_bytes());
+        let (_, both) = responses.size();
+        assert_eq!(both, gzipped_only + body.len(), "the plain body is kept beside the gzipped one");
+
+        let refused = reader(Some("gzip;q=0, br"));
+        let again = responses.respond("page", responses.get("page", 0).unwrap(), &refused).unwrap();
+        assert!(again.headers().get(header::CONTENT_ENCODING).is_none());
+        let gzipped = responses.respond("page", responses.get("page", 0).unwrap(), &reader(Some("gzip"))).unwrap();
+        let gzipped = gzipped.into_body().try_into_bytes().unwrap();
+        assert_eq!(crate::gzip::inflate(&gzipped).unwrap(), body.as_bytes());
+        assert_eq!(responses.size().1, both);
     }
 
     #[test]
@@ -559,7 +732,7 @@ mod tests {
         assert!(responses.get("article-id:1", 0).is_none());
         let entry = ArticleEntry { epoch: responses.epoch(), ..article(1, 60, None) };
         keep_article(&responses, "article-id:1", "read after", entry);
-        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "read after");
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body(), "read after");
         assert!(responses.changed_within(std::time::Duration::from_secs(5)));
         assert!(!cache().changed_within(std::time::Duration::from_secs(5)), "nothing changed yet");
     }
@@ -569,7 +742,7 @@ mod tests {
         let responses = cache();
         let soon = std::time::Instant::now() + std::time::Duration::from_millis(20);
         keep_article(&responses, "article-id:1", "one", article(1, 60, Some(soon)));
-        assert_eq!(responses.get("article-id:1", 0).unwrap().body, "one");
+        assert_eq!(responses.get("article-id:1", 0).unwrap().body(), "one");
         std::thread::sleep(std::time::Duration::from_millis(30));
         assert!(responses.get("article-id:1", 0).is_none());
         assert!(responses.get("article-id:1", 0).is_none(), "gone, not stale");
@@ -581,12 +754,12 @@ mod tests {
         let responses = ResponseCache::new(std::time::Duration::from_secs(60), 64 * 1024);
         let body = actix_web::web::Bytes::from(vec![b'x'; 4000]);
         for n in 0..12 {
-            responses.put(format!("page-{n}"), 0, body.clone(), Vec::new());
+            responses.put(format!("page-{n}"), 0, &body, Vec::new(), Coding::Plain);
         }
         // Page 0 is read again, so page 1 is now the least recently read.
         assert!(responses.get("page-0", 0).is_some());
         for n in 12..20 {
-            responses.put(format!("page-{n}"), 0, body.clone(), Vec::new());
+            responses.put(format!("page-{n}"), 0, &body, Vec::new(), Coding::Plain);
         }
         let (entries, bytes) = responses.size();
         assert!(bytes <= 64 * 1024, "{bytes} bytes");

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod gzip;
 pub mod html;
 pub mod logging;
 pub mod maintenance;

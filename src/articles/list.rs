@@ -12,7 +12,7 @@ use super::model::list::{self as listing, Cursor, ListFilter, PageRequest, Sort}
 use super::model::{Article, Audience, Status};
 use super::response::{ArticleResponse, last_modified};
 use crate::auth::{Permission, Viewer};
-use crate::caching::{self, ResponseCache};
+use crate::caching;
 use crate::categories::model as categories;
 use crate::db::now;
 use crate::error::ApiError;
@@ -172,8 +172,10 @@ pub async fn article_list(
     // category's page. Searches are left out: their queries rarely repeat.
     let cache_key = (audience(viewer) == Audience::Public && terms.is_none()).then(|| format!("list:{}", req.uri()));
     let cached = cache_key.as_deref().filter(|_| !caching::wants_fresh(req));
-    if let Some(entry) = cached.and_then(|key| state.responses.get(key, 0)) {
-        return Ok(ResponseCache::respond(entry));
+    if let Some(key) = cached
+        && let Some(entry) = state.responses.get(key, 0)
+    {
+        return state.responses.respond(key, entry, req);
     }
 
     let mut filter = ListFilter {
@@ -258,7 +260,7 @@ pub async fn article_list(
         response.headers_mut().insert(header::LAST_MODIFIED, value);
     }
     Ok(match cache_key {
-        Some(key) => state.responses.keep(key, response, &LIST_HEADERS),
+        Some(key) => state.responses.keep(key, response, &LIST_HEADERS, req),
         None => response,
     })
 }

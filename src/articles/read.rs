@@ -144,7 +144,7 @@ async fn public_article(
     if !caching::wants_fresh(req)
         && let Some(entry) = state.responses.get(&key, 0)
     {
-        return Ok(ResponseCache::respond(entry));
+        return state.responses.respond(&key, entry, req);
     }
     let at = now();
     let epoch = state.responses.epoch();
@@ -160,7 +160,7 @@ async fn public_article(
         }),
     };
     let response = article_response(article, at, state);
-    Ok(state.responses.keep_article(key, response, &[header::LAST_MODIFIED, caching::SURROGATE_KEY], entry))
+    Ok(state.responses.keep_article(key, response, &[header::LAST_MODIFIED, caching::SURROGATE_KEY], entry, req))
 }
 
 /// How long a public article just read may be kept. Read from a replica shortly after a

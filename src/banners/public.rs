@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{self, BannerRow, SlotRow};
-use crate::caching::{self, ResponseCache};
+use crate::caching;
 use crate::config::SiteUrls;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -165,7 +165,7 @@ pub async fn slot_by_key(state: Data<AppState>, req: HttpRequest, key: Path<Stri
     if !caching::wants_fresh(&req)
         && let Some(entry) = state.responses.get(&cache_key, 0)
     {
-        return Ok(ResponseCache::respond(entry));
+        return state.responses.respond(&cache_key, entry, &req);
     }
     let at = state.stats.clock().now();
     let site = state.site.clone();
@@ -207,7 +207,7 @@ pub async fn slot_by_key(state: Data<AppState>, req: HttpRequest, key: Path<Stri
         response.insert_header((header::CACHE_CONTROL, "no-cache"));
         return Ok(response.json(body));
     }
-    Ok(state.responses.keep(cache_key, response.json(body), &[caching::SURROGATE_KEY]))
+    Ok(state.responses.keep(cache_key, response.json(body), &[caching::SURROGATE_KEY], &req))
 }
 
 /// The banner, from the rows read in the last second or from the database.

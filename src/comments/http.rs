@@ -12,7 +12,7 @@ use super::text;
 use crate::articles::model as articles;
 use crate::audit::{Actor, Change, Origin};
 use crate::auth::{Permission, Principal, Viewer};
-use crate::caching::{self, ResponseCache};
+use crate::caching;
 use crate::client::Reader;
 use crate::config::CommentModeration;
 use crate::db::now;
@@ -199,7 +199,7 @@ pub async fn list_comments(
     if !caching::wants_fresh(&req)
         && let Some(entry) = state.responses.get(&key, 0)
     {
-        return Ok(ResponseCache::respond(entry));
+        return state.responses.respond(&key, entry, &req);
     }
     let at = now();
     let (threads, replies, counts) = state
@@ -225,7 +225,7 @@ pub async fn list_comments(
         })
         .collect();
     let response = ListResponse::paged(data, None, per_page, None, next_cursor).respond(&req);
-    Ok(state.responses.keep(key, response, &[caching::SURROGATE_KEY, actix_web::http::header::LINK]))
+    Ok(state.responses.keep(key, response, &[caching::SURROGATE_KEY, actix_web::http::header::LINK], &req))
 }
 
 /// Comment on an article (public).

@@ -1,14 +1,14 @@
 //! `GET /api/v1/stats/summary`: the "Thống kê truy cập" block (public).
 
 use actix_web::web::Data;
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::batch::VisitorKind;
 use super::model::{self, PAGE_VIEWS, VISITS};
 use super::periods;
-use crate::caching::ResponseCache;
+use crate::caching::Coding;
 use crate::error::ApiError;
 use crate::error::responses::Unavailable;
 use crate::state::AppState;
@@ -59,14 +59,14 @@ pub struct StatsSummary {
 /// breakdown.
 #[utoipa::path(tag = "stats", responses((status = 200, description = "The summary", body = StatsSummary), Unavailable))]
 #[get("/stats/summary")]
-pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn summary(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let config = state.stats.config().clone();
     let now = state.stats.clock().now();
     // Every reader's page shows this block: build it once a second at most.
     let key = "stats-summary".to_owned();
     let second = now.and_utc().timestamp();
     if let Some(entry) = state.responses.get(&key, second) {
-        return Ok(ResponseCache::respond(entry));
+        return state.responses.respond(&key, entry, &req);
     }
     let [_, day, month, year, total] = periods::all_containing(now, config.time_zone);
     let since = now - config.online_window;
@@ -103,6 +103,6 @@ pub async fn summary(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
         time_zone: config.time_zone.name().to_owned(),
     };
     let body = serde_json::to_vec(&summary).map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.responses.put(key, second, body.clone().into(), Vec::new());
+    state.responses.put(key, second, &body, Vec::new(), Coding::of(&req));
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }

@@ -1,6 +1,6 @@
 //! HTTP as clients and their tools expect it: HEAD, CORS refusals, credentials for
-//! non-public lists, one `Vary`, parameter errors in plain words, and sign-ins that end
-//! when their refresh token is replayed.
+//! non-public lists, one `Vary`, content codings, parameter errors in plain words, and
+//! sign-ins that end when their refresh token is replayed.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -81,6 +81,49 @@ async fn vary_names_each_header_once() {
     unique.dedup();
     assert_eq!(names, unique, "{vary:?}");
     assert!(names.contains(&"accept-encoding".to_owned()) && names.contains(&"authorization".to_owned()));
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut plain).expect("a gzip body");
+    plain
+}
+
+#[actix_web::test]
+async fn kept_responses_go_out_gzipped_to_clients_that_take_gzip_and_plain_to_the_others() {
+    let app = TestApp::spawn().await;
+    let article = app.publish("Nén một lần, gửi nhiều lần").await;
+    let paths = [format!("/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap()), "/api/v1/articles".into()];
+    for path in paths {
+        let asking = |accept: &str| app.client.get(app.url(&path)).header("accept-encoding", accept);
+        // The first read builds the response and keeps it; the others are answered from the cache.
+        let first = app.send(asking("gzip, deflate, br, zstd")).await;
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(first.header("content-encoding"), Some("gzip"), "{path}");
+        let plain = app.get(&path).await;
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        assert_eq!(plain.header("content-length"), Some(plain.bytes.len().to_string().as_str()));
+        assert!(plain.body.is_object(), "{path}: {}", plain.body);
+        assert_eq!(gunzip(&first.bytes), plain.bytes, "{path}");
+        let tag = plain.header("etag").expect("an ETag").to_owned();
+
+        let kept = app.send(asking("gzip")).await;
+        assert_eq!(kept.header("content-encoding"), Some("gzip"));
+        assert_eq!(kept.header("etag"), Some(tag.as_str()), "one representation, one tag, whatever the coding");
+        assert_eq!(gunzip(&kept.bytes), plain.bytes);
+        assert!(kept.bytes.len() < plain.bytes.len());
+
+        let refused = app.send(asking("gzip;q=0, identity")).await;
+        assert_eq!(refused.header("content-encoding"), None);
+        assert_eq!(refused.bytes, plain.bytes);
+        let brotli = app.send(asking("br")).await;
+        assert_eq!(brotli.header("content-encoding"), Some("br"), "left to the compression of the other codings");
+        let unchanged = app.send(asking("gzip").header("if-none-match", &tag)).await;
+        assert_eq!(unchanged.status, 304);
+        assert!(unchanged.bytes.is_empty());
+    }
 }
 
 #[actix_web::test]
