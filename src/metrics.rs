@@ -61,6 +61,10 @@ impl Metrics {
             ("newsdesk_response_cache_entries", "Responses kept in memory now."),
             ("newsdesk_response_cache_bytes", "Bytes the kept responses take now."),
             ("newsdesk_response_cache_evictions_total", "Responses dropped to stay within NEWSDESK_RESPONSE_CACHE_MB."),
+            (
+                "newsdesk_response_cache_declined_total",
+                "Article responses not kept: their first read (kept from the second).",
+            ),
             ("newsdesk_content_changes_applied", "The newest change of another process (or its own) applied here."),
             ("newsdesk_stats_hits_total", "Hits recorded."),
             ("newsdesk_stats_hit_buffer_depth", "Hits waiting for the next flush."),
@@ -144,6 +148,7 @@ impl Metrics {
         self.gauge("newsdesk_response_cache_entries", &[], entries as f64);
         self.gauge("newsdesk_response_cache_bytes", &[], bytes as f64);
         self.counter("newsdesk_response_cache_evictions_total", &[], cache.evictions());
+        self.counter("newsdesk_response_cache_declined_total", &[], cache.declined());
         self.gauge("newsdesk_content_changes_applied", &[], newest_change as f64);
         let m = &stats.metrics;
         let load = |n: &std::sync::atomic::AtomicU64| n.load(Ordering::Relaxed);

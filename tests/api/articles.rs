@@ -415,10 +415,12 @@ async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_withi
     let other = crate::helpers::serve(&app.database_url, newsdesk::config::Settings::for_database(target));
     let url = format!("{other}/api/v1/articles/by-slug/{}", article["slug"].as_str().unwrap());
     let title = || async { app.client.get(&url).send().await.unwrap().json::<Value>().await.unwrap()["title"].clone() };
+    // An article is kept from its second read on.
+    assert_eq!(title().await, "Tin của hai máy chủ");
     assert_eq!(title().await, "Tin của hai máy chủ");
     let hits = cache_lookups(&app.client, &other, "hit").await;
     assert_eq!(title().await, "Tin của hai máy chủ");
-    assert_eq!(cache_lookups(&app.client, &other, "hit").await, hits + 1, "the second read came from the cache");
+    assert_eq!(cache_lookups(&app.client, &other, "hit").await, hits + 1, "the third read came from the cache");
     tokio_sleep(newsdesk::content_changes::POLL * 3).await;
     assert_eq!(title().await, "Tin của hai máy chủ");
     assert_eq!(
@@ -437,7 +439,9 @@ async fn an_edit_through_one_process_reaches_the_cached_readers_of_another_withi
     let seen = newest_change(&app.client, &other).await;
     let neighbour = format!("{other}/api/v1/articles/{}", app.publish("Tin bên cạnh").await["id"]);
     change_applied(&app.client, &other, seen).await;
-    assert_eq!(app.client.get(&neighbour).send().await.unwrap().status(), 200, "read once, now cached");
+    for _ in 0..2 {
+        assert_eq!(app.client.get(&neighbour).send().await.unwrap().status(), 200, "read twice, now cached");
+    }
     let rated = app
         .client
         .post(app.url(&format!("/api/v1/articles/{}/ratings", article["id"])))
