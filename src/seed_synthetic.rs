@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    article_tags, articles, categories, comments, sources, stats_breakdowns, stats_counters, tags,
+    article_tags, article_view_counts, articles, categories, comments, sources, stats_breakdowns, stats_counters, tags,
 };
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
@@ -168,6 +168,8 @@ struct NewArticle {
     status: String,
     published_at: Option<NaiveDateTime>,
     allow_rating: bool,
+    /// Stored in `article_view_counts`.
+    #[diesel(skip_insertion)]
     view_count: i64,
     rating_count: i64,
     rating_total: i64,
@@ -371,6 +373,14 @@ fn store(
                 .returning(articles::id)
                 .get_results::<i64>(c))?);
         }
+        let counts: Vec<_> = ids
+            .iter()
+            .zip(batch)
+            .map(|(id, article)| {
+                (article_view_counts::article_id.eq(*id), article_view_counts::view_count.eq(article.view_count))
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(article_view_counts::table).values(&counts).execute(c))?;
         let mut links: Vec<(i64, i64)> = Vec::with_capacity(ids.len() * 3);
         for (id, pick) in ids.iter().zip(picks) {
             let mut chosen: Vec<i64> = pick.iter().map(|p| tag_ids[(*p as usize) % tag_ids.len()]).collect();

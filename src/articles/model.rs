@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use self::revisions::{RevisionMeta, Snapshot};
 use crate::categories::model::{self as categories, CategorySummary};
-use crate::db::schema::{articles, categories as category_rows, sources as source_rows};
+use crate::db::schema::{article_view_counts, articles, categories as category_rows, sources as source_rows};
 use crate::db::text::CheckedText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
@@ -109,6 +109,9 @@ pub struct ArticleRow {
     pub published_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub allow_rating: bool,
+    /// From `article_view_counts`: article rows are read joined with their counts.
+    #[diesel(select_expression = article_view_counts::view_count)]
+    #[diesel(select_expression_type = article_view_counts::view_count)]
     pub view_count: i64,
     pub rating_count: i64,
     pub rating_total: i64,
@@ -221,7 +224,12 @@ pub enum Audience {
     Staff,
 }
 
+/// Articles alone: for counting and for checking which ones a filter allows.
 pub(super) type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
+
+/// Articles joined with their view counts: what `ArticleRow`s are read from.
+pub(super) type ArticleRowQuery =
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<articles::table, article_view_counts::table>, MultiBackend>;
 
 /// `$query` (any boxed query over `articles`, joined or not) narrowed to what `$audience`
 /// may see at `$now`; public articles published by `$until` (`$now` or earlier) only.
@@ -257,6 +265,16 @@ pub(super) fn visible_to(audience: Audience, now: NaiveDateTime) -> ArticleQuery
 /// given, so a list that knows a closer bound than now should give it here.
 pub(super) fn visible_until(audience: Audience, now: NaiveDateTime, until: NaiveDateTime) -> ArticleQuery {
     visible!(articles::table.into_boxed(), audience, now, until)
+}
+
+/// `visible_to`, joined with the view counts, for reading `ArticleRow`s.
+pub(super) fn rows_visible_to(audience: Audience, now: NaiveDateTime) -> ArticleRowQuery {
+    rows_visible_until(audience, now, now)
+}
+
+/// `visible_until`, joined with the view counts, for reading `ArticleRow`s.
+pub(super) fn rows_visible_until(audience: Audience, now: NaiveDateTime, until: NaiveDateTime) -> ArticleRowQuery {
+    visible!(articles::table.inner_join(article_view_counts::table).into_boxed(), audience, now, until)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64, audience: Audience, now: NaiveDateTime) -> Result<Article, ApiError> {
@@ -301,7 +319,10 @@ fn find_one(
                 .optional()
         };
     }
-    let joined = articles::table.left_join(source_rows::table).left_join(category_rows::table);
+    let joined = articles::table
+        .inner_join(article_view_counts::table)
+        .left_join(source_rows::table)
+        .left_join(category_rows::table);
     let found = match (key, audience) {
         (ArticleKey::Id(id), Audience::Public) => {
             on_backend!(conn, |c| first_joined!(released!(joined.filter(articles::id.eq(id)), now, now), c))
@@ -385,6 +406,9 @@ pub fn create(
             Err(e) => return Err(e.into()),
         }
     };
+    on_backend!(conn, |c| diesel::insert_into(article_view_counts::table)
+        .values(article_view_counts::article_id.eq(id))
+        .execute(c))?;
     tags::set_for_article(conn, id, &write.tags)?;
     let article = current(conn, id)?;
     let changed: Vec<String> = Snapshot::of(&article).fields().keys().cloned().collect();
@@ -637,7 +661,7 @@ pub fn find_many(
     audience: Audience,
     now: NaiveDateTime,
 ) -> Result<Vec<Article>, ApiError> {
-    let rows: Vec<ArticleRow> = visible_to(audience, now)
+    let rows: Vec<ArticleRow> = rows_visible_to(audience, now)
         .filter(articles::id.eq_any(ids.to_vec()))
         .select(ArticleRow::as_select())
         .load(conn)?;
@@ -648,19 +672,37 @@ pub fn find_many(
 
 /// Public articles by all-time views, most viewed first.
 pub fn most_viewed(conn: &mut DbConnection, limit: i64, now: NaiveDateTime) -> Result<Vec<Article>, ApiError> {
-    let rows = visible_to(Audience::Public, now)
-        .filter(articles::view_count.gt(0))
+    let rows = rows_visible_to(Audience::Public, now)
+        .filter(article_view_counts::view_count.gt(0))
         .select(ArticleRow::as_select())
-        .order((articles::view_count.desc(), articles::id.desc()))
+        .order((article_view_counts::view_count.desc(), article_view_counts::article_id.desc()))
         .limit(limit)
         .load(conn)?;
     embed(conn, rows)
 }
 
-pub fn add_views(conn: &mut DbConnection, id: i64, views: i64) -> Result<(), ApiError> {
-    diesel::update(articles::table.find(id))
-        .set(articles::view_count.eq(articles::view_count + views))
-        .execute(conn)?;
+/// Articles whose view counts one statement adds to: two bound parameters each, far below
+/// either backend's limit.
+const VIEW_BATCH: usize = 500;
+
+/// Adds `(article, views)` to the articles' all-time view counts.
+pub fn add_views(conn: &mut DbConnection, views: &[(i64, i64)]) -> Result<(), ApiError> {
+    use diesel::upsert::excluded;
+    for batch in views.chunks(VIEW_BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|(id, n)| (article_view_counts::article_id.eq(*id), article_view_counts::view_count.eq(*n)))
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(article_view_counts::table)
+            .values(&rows)
+            .on_conflict(article_view_counts::article_id)
+            .do_update()
+            .set(
+                article_view_counts::view_count
+                    .eq(article_view_counts::view_count + excluded(article_view_counts::view_count))
+            )
+            .execute(c))?;
+    }
     Ok(())
 }
 

@@ -52,7 +52,6 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
         allow_rating -> Bool,
-        view_count -> BigInt,
         rating_count -> BigInt,
         rating_total -> BigInt,
         created_by -> Nullable<BigInt>,
@@ -77,12 +76,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_view_counts (article_id) {
+        article_id -> BigInt,
+        view_count -> BigInt,
+    }
+}
+
 diesel::joinable!(articles -> sources (source_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
-
-diesel::allow_tables_to_appear_in_same_query!(sources, categories, tags, articles, article_tags);
+diesel::joinable!(article_view_counts -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(sources, categories, tags, articles, article_tags, article_view_counts);
 
 diesel::table! {
     users (id) {

@@ -298,10 +298,9 @@ fn add_article_views(
             .set(stats_article_views::views.eq(stats_article_views::views + excluded(stats_article_views::views)))
             .execute(c))?;
     }
-    for (article_id, n) in totals {
-        articles::add_views(conn, article_id, n)?;
-    }
-    Ok(())
+    // In article order, so two processes flushing the same articles lock them in the same order.
+    let totals: Vec<(i64, i64)> = totals.into_iter().collect();
+    articles::add_views(conn, &totals)
 }
 
 fn forget_presence(conn: &mut DbConnection, before: NaiveDateTime) -> Result<(), ApiError> {

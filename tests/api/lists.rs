@@ -145,13 +145,19 @@ async fn every_filter_and_sort_works() {
     app.db
         .write_blocking(|conn| {
             use diesel::prelude::*;
-            diesel::sql_query("UPDATE articles SET view_count = 10 WHERE title = 'An toàn giao thông'")
+            for (views, title) in [(10, "An toàn giao thông"), (5, "Bình minh")] {
+                diesel::sql_query(format!(
+                    "UPDATE article_view_counts SET view_count = {views} \
+                     WHERE article_id = (SELECT id FROM articles WHERE title = '{title}')"
+                ))
                 .execute(conn)?;
-            diesel::sql_query("UPDATE articles SET view_count = 5 WHERE title = 'Bình minh'").execute(conn)?;
+            }
             Ok(())
         })
         .unwrap();
     assert_eq!(get("sort=-view_count").await, ["An toàn giao thông", "Bình minh", "Chợ phiên"]);
+    assert_eq!(get("sort=view_count").await, ["Chợ phiên", "Bình minh", "An toàn giao thông"]);
+    assert_eq!(get("sort=-view_count&author=Lan").await, ["Bình minh", "Chợ phiên"]);
     for (title, score) in [("Chợ phiên", 5), ("Bình minh", 2)] {
         let id =
             app.get(&format!("/api/v1/articles?q={}", title.replace(' ', "+"))).await.body["data"][0]["id"].clone();
@@ -194,7 +200,14 @@ async fn cursors_walk_hundreds_of_articles_without_gaps_or_repeats() {
         })
         .collect();
     create_many(&app, bodies).await;
-    for sort in ["-published_at", "title", "-view_count", "updated_at"] {
+    app.db
+        .write_blocking(|conn| {
+            use diesel::prelude::*;
+            diesel::sql_query("UPDATE article_view_counts SET view_count = article_id % 7").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+    for sort in ["-published_at", "title", "-view_count", "view_count", "updated_at"] {
         let mut seen: Vec<i64> = Vec::new();
         let mut cursor = String::new();
         loop {

@@ -106,6 +106,7 @@ async fn article_views_count_once_per_visitor_and_only_for_public_articles() {
     let app = TestApp::spawn_in_daytime().await;
     let article = app.publish("Tin được xem").await;
     let draft = app.create_article(json!({"title": "Nháp"})).await;
+    let other = app.publish("Tin thứ hai").await;
     let view = |visitor: &'static str, id: &Value| {
         let body = json!({"path": "/bai-viet", "article_id": id});
         let app = &app;
@@ -116,13 +117,15 @@ async fn article_views_count_once_per_visitor_and_only_for_public_articles() {
     view("reader-bbbb", &article["id"]).await;
     view("reader-aaaa", &draft["id"]).await;
     view("reader-cccc", &json!(99_999)).await;
+    view("reader-cccc", &other["id"]).await;
     hit(&app, BOTS[0], None, json!({"path": "/bai-viet", "article_id": article["id"]})).await;
     app.flush();
     let shown = app.get(&format!("/api/v1/articles/{}", article["id"])).await.body;
     assert_eq!(shown["view_count"], 2);
     let draft_now = app.get_as_admin(&format!("/api/v1/articles/{}", draft["id"])).await.body;
     assert_eq!(draft_now["view_count"], 0, "drafts get no views");
-    assert_eq!(summary(&app).await["page_views"]["today"], 5, "the site counts every page view of people");
+    assert_eq!(app.get(&format!("/api/v1/articles/{}", other["id"])).await.body["view_count"], 1);
+    assert_eq!(summary(&app).await["page_views"]["today"], 6, "the site counts every page view of people");
 
     app.clock.advance(Duration::minutes(5));
     view("reader-bbbb", &article["id"]).await;

@@ -10,9 +10,12 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Article, ArticleQuery, ArticleRow, Audience, RELEASED, Status, embed, visible_to, visible_until};
+use super::{
+    Article, ArticleQuery, ArticleRow, ArticleRowQuery, Audience, RELEASED, Status, embed, rows_visible_to,
+    rows_visible_until, visible_until,
+};
 use crate::db::DbConnection;
-use crate::db::schema::{article_tags, articles, tags};
+use crate::db::schema::{article_tags, article_view_counts, articles, tags};
 use crate::error::ApiError;
 use crate::pagination::Paging;
 use crate::search::{Corpus, WordCounts};
@@ -191,54 +194,72 @@ fn nulls_last(filter: &ListFilter) -> bool {
     filter.audience == Some(Audience::Staff)
 }
 
+/// `$query` (boxed, over the articles alone or joined) narrowed to what `$filter` selects.
+macro_rules! narrowed {
+    ($query:expr, $filter:expr, $now:expr) => {{
+        let filter: &ListFilter = $filter;
+        let now: NaiveDateTime = $now;
+        let mut query = $query;
+        query = match filter.status {
+            Some(Status::Trashed) => query.filter(articles::trashed_at.is_not_null()),
+            // Public lists leave the trash out already; staff lists show it only when asked to.
+            _ if filter.audience == Some(Audience::Staff) => query.filter(articles::trashed_at.is_null()),
+            _ => query,
+        };
+        query = match filter.status {
+            None | Some(Status::Trashed) => query,
+            Some(Status::Published) => {
+                query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.le(now))
+            }
+            Some(Status::Scheduled) => {
+                query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.gt(now))
+            }
+            Some(other) => query.filter(articles::status.eq(other.stored())),
+        };
+        if let Some(source_id) = filter.source_id {
+            query = query.filter(articles::source_id.eq(source_id));
+        }
+        if let Some(ids) = &filter.category_ids {
+            query = query.filter(articles::category_id.eq_any(ids.clone()));
+        }
+        if let Some(tag) = &filter.tag {
+            query = query.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::slug.eq(tag.clone()))
+                        .select(article_tags::article_id),
+                ),
+            );
+        }
+        if let Some(author) = &filter.author {
+            query = query.filter(articles::author.eq(author.clone()));
+        }
+        if let Some(from) = filter.published_from {
+            query = query.filter(articles::published_at.ge(from));
+        }
+        if let Some(to) = filter.published_to {
+            query = query.filter(articles::published_at.lt(to));
+        }
+        match filter.has_cover {
+            Some(true) => {
+                query = query.filter(articles::cover_url.is_not_null().or(articles::cover_media_id.is_not_null()))
+            }
+            Some(false) => query = query.filter(articles::cover_url.is_null().and(articles::cover_media_id.is_null())),
+            None => {}
+        }
+        query
+    }};
+}
+
 /// The articles `filter` selects at `now`, published by `until` (`now` or earlier).
 fn filtered(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> ArticleQuery {
-    let mut query = visible_until(filter.audience.unwrap_or(Audience::Public), now, until);
-    query = match filter.status {
-        Some(Status::Trashed) => query.filter(articles::trashed_at.is_not_null()),
-        // Public lists leave the trash out already; staff lists show it only when asked to.
-        _ if filter.audience == Some(Audience::Staff) => query.filter(articles::trashed_at.is_null()),
-        _ => query,
-    };
-    query = match filter.status {
-        None | Some(Status::Trashed) => query,
-        Some(Status::Published) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.le(now)),
-        Some(Status::Scheduled) => query.filter(articles::status.eq(RELEASED)).filter(articles::published_at.gt(now)),
-        Some(other) => query.filter(articles::status.eq(other.stored())),
-    };
-    if let Some(source_id) = filter.source_id {
-        query = query.filter(articles::source_id.eq(source_id));
-    }
-    if let Some(ids) = &filter.category_ids {
-        query = query.filter(articles::category_id.eq_any(ids.clone()));
-    }
-    if let Some(tag) = &filter.tag {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tags::table)
-                    .filter(tags::slug.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    if let Some(author) = &filter.author {
-        query = query.filter(articles::author.eq(author.clone()));
-    }
-    if let Some(from) = filter.published_from {
-        query = query.filter(articles::published_at.ge(from));
-    }
-    if let Some(to) = filter.published_to {
-        query = query.filter(articles::published_at.lt(to));
-    }
-    match filter.has_cover {
-        Some(true) => {
-            query = query.filter(articles::cover_url.is_not_null().or(articles::cover_media_id.is_not_null()))
-        }
-        Some(false) => query = query.filter(articles::cover_url.is_null().and(articles::cover_media_id.is_null())),
-        None => {}
-    }
-    query
+    narrowed!(visible_until(filter.audience.unwrap_or(Audience::Public), now, until), filter, now)
+}
+
+/// `filtered`, joined with the view counts, for reading the rows of a page.
+fn filtered_rows(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> ArticleRowQuery {
+    narrowed!(rows_visible_until(filter.audience.unwrap_or(Audience::Public), now, until), filter, now)
 }
 
 /// One page of the articles matching `filter`, in `sort` order.
@@ -266,7 +287,7 @@ pub fn list(
         }
         _ => now,
     };
-    let query = filtered(filter, now, until);
+    let query = filtered_rows(filter, now, until);
     let (articles, next_cursor) = page_of(conn, query, sort, page, nulls_last(filter), with_body)?;
     Ok(ListResult { articles, total, next_cursor })
 }
@@ -292,7 +313,7 @@ macro_rules! article_columns {
             articles::published_at,
             articles::expires_at,
             articles::allow_rating,
-            articles::view_count,
+            article_view_counts::view_count,
             articles::rating_count,
             articles::rating_total,
             articles::created_by,
@@ -311,7 +332,7 @@ macro_rules! article_columns {
 /// The requested page of `query` in `sort` order, and the cursor of the page after it.
 fn page_of(
     conn: &mut DbConnection,
-    query: ArticleQuery,
+    query: ArticleRowQuery,
     sort: Sort,
     page: &PageRequest,
     nulls_last: bool,
@@ -339,15 +360,18 @@ fn page_of(
 /// `nulls_last`: staff lists hold undated drafts, which come last either way; public
 /// lists have none, and ordering without the null test lets the (column, id) index
 /// deliver rows already sorted.
-fn order(query: ArticleQuery, sort: Sort, nulls_last: bool) -> ArticleQuery {
+fn order(query: ArticleRowQuery, sort: Sort, nulls_last: bool) -> ArticleRowQuery {
     use diesel::ExpressionMethods as E;
     let descending = sort.descending();
     macro_rules! by {
         ($column:expr) => {
+            by!(query, $column, articles::id)
+        };
+        ($query:expr, $column:expr, $id:expr) => {
             if descending {
-                query.order((E::desc($column), articles::id.desc()))
+                $query.order((E::desc($column), E::desc($id)))
             } else {
-                query.order((E::asc($column), articles::id.asc()))
+                $query.order((E::asc($column), E::asc($id)))
             }
         };
     }
@@ -360,7 +384,13 @@ fn order(query: ArticleQuery, sort: Sort, nulls_last: bool) -> ArticleQuery {
         }
         SortKey::PublishedAt => by!(articles::published_at),
         SortKey::UpdatedAt => by!(articles::updated_at),
-        SortKey::ViewCount => by!(articles::view_count),
+        // The bound on the count, always true, lets SQLite walk the counts' index from the
+        // top and stop at the page's end, where it would otherwise sort every public article.
+        SortKey::ViewCount => by!(
+            query.filter(article_view_counts::view_count.ge(0)),
+            article_view_counts::view_count,
+            article_view_counts::article_id
+        ),
         SortKey::Rating => by!(articles::rating_score),
         // The folded title: Vietnamese letters sort with their base letter (Đ with D).
         SortKey::Title | SortKey::Relevance => by!(articles::search_title),
@@ -369,14 +399,17 @@ fn order(query: ArticleQuery, sort: Sort, nulls_last: bool) -> ArticleQuery {
 
 /// Rows strictly after the cursor in `sort` order, by a row-value comparison that the
 /// (column, id) indexes serve directly, however deep the page.
-fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor, nulls_last: bool) -> Result<ArticleQuery, ApiError> {
+fn after(query: ArticleRowQuery, sort: Sort, cursor: &Cursor, nulls_last: bool) -> Result<ArticleRowQuery, ApiError> {
     let op = if sort.descending() { "<" } else { ">" };
     let invalid = || ApiError::field("cursor", "is not a cursor this list gave out");
     let time = |text: &str| NaiveDateTime::parse_from_str(text, TIME_FORMAT).map_err(|_| invalid());
     let id = cursor.id;
     macro_rules! beyond {
         ($column:literal, $sql_type:ty, $value:expr) => {
-            sql::<Bool>(concat!("(articles.", $column, ", articles.id) "))
+            beyond!(columns concat!("articles.", $column, ", articles.id"), $sql_type, $value)
+        };
+        (columns $columns:expr, $sql_type:ty, $value:expr) => {
+            sql::<Bool>(concat!("(", $columns, ") "))
                 .sql(op)
                 .sql(" (")
                 .bind::<$sql_type, _>($value)
@@ -398,7 +431,9 @@ fn after(query: ArticleQuery, sort: Sort, cursor: &Cursor, nulls_last: bool) -> 
             query.filter(articles::published_at.is_null().or(beyond!("published_at", Timestamp, at)))
         }
         (SortKey::UpdatedAt, CursorValue::Text(at)) => query.filter(beyond!("updated_at", Timestamp, time(at)?)),
-        (SortKey::ViewCount, CursorValue::Number(n)) => query.filter(beyond!("view_count", BigInt, *n)),
+        (SortKey::ViewCount, CursorValue::Number(n)) => {
+            query.filter(beyond!(columns "article_view_counts.view_count, article_view_counts.article_id", BigInt, *n))
+        }
         (SortKey::Rating, CursorValue::Number(n)) => query.filter(beyond!("rating_score", BigInt, *n)),
         (SortKey::Title, CursorValue::Text(title)) => query.filter(beyond!("search_title", Text, title.clone())),
         _ => return Err(invalid()),
@@ -664,9 +699,13 @@ fn search(
     let unsearched = ListFilter { search: None, ..filter.clone() };
     if sort != Sort::Relevance {
         let ranked = matches.all(conn)?;
-        let matching = || filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone()));
-        let total = if with_total { Some(matching().count().get_result(conn)?) } else { None };
-        let (articles, next_cursor) = page_of(conn, matching(), sort, page, nulls_last(filter), true)?;
+        let total = if with_total {
+            Some(filtered(&unsearched, now, now).filter(articles::id.eq_any(ranked.clone())).count().get_result(conn)?)
+        } else {
+            None
+        };
+        let matching = filtered_rows(&unsearched, now, now).filter(articles::id.eq_any(ranked));
+        let (articles, next_cursor) = page_of(conn, matching, sort, page, nulls_last(filter), true)?;
         return Ok(ListResult { articles, total, next_cursor });
     }
     let skip = match page {
@@ -701,8 +740,11 @@ fn search(
     let slice: Vec<i64> = best_first.iter().skip(skip as usize).take(limit as usize).copied().collect();
     let next_cursor = (((skip + limit) as usize) < best_first.len())
         .then(|| Cursor { sort: sort.name().to_owned(), value: CursorValue::Number(skip + limit), id: 0 }.encode());
-    let rows: Vec<ArticleRow> =
-        articles::table.filter(articles::id.eq_any(&slice)).select(ArticleRow::as_select()).load(conn)?;
+    let rows: Vec<ArticleRow> = articles::table
+        .inner_join(article_view_counts::table)
+        .filter(articles::id.eq_any(&slice))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
     let mut found = embed(conn, rows)?;
     found.sort_by_key(|a| slice.iter().position(|id| *id == a.row.id));
     Ok(ListResult { articles: found, total: with_total.then_some(best_first.len() as i64), next_cursor })
@@ -718,7 +760,7 @@ pub fn related(
     let tag_ids: Vec<i64> = article.tags.iter().map(|t| t.id).collect();
     let sharing_tags =
         article_tags::table.filter(article_tags::tag_id.eq_any(tag_ids)).select(article_tags::article_id);
-    let mut query = visible_to(Audience::Public, now).filter(articles::id.ne(article.row.id));
+    let mut query = rows_visible_to(Audience::Public, now).filter(articles::id.ne(article.row.id));
     query = match article.row.category_id {
         Some(category) => query.filter(articles::category_id.eq(category).or(articles::id.eq_any(sharing_tags))),
         None => query.filter(articles::id.eq_any(sharing_tags)),
