@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    article_tags, article_view_counts, articles, categories, comments, sources, stats_breakdowns, stats_counters, tags,
+    article_counters, article_tags, articles, categories, comments, sources, stats_breakdowns, stats_counters, tags,
 };
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
@@ -168,11 +168,14 @@ struct NewArticle {
     status: String,
     published_at: Option<NaiveDateTime>,
     allow_rating: bool,
-    /// Stored in `article_view_counts`.
+    /// This and the ratings' figures are stored in `article_counters`.
     #[diesel(skip_insertion)]
     view_count: i64,
+    #[diesel(skip_insertion)]
     rating_count: i64,
+    #[diesel(skip_insertion)]
     rating_total: i64,
+    #[diesel(skip_insertion)]
     rating_score: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -377,10 +380,16 @@ fn store(
             .iter()
             .zip(batch)
             .map(|(id, article)| {
-                (article_view_counts::article_id.eq(*id), article_view_counts::view_count.eq(article.view_count))
+                (
+                    article_counters::article_id.eq(*id),
+                    article_counters::view_count.eq(article.view_count),
+                    article_counters::rating_count.eq(article.rating_count),
+                    article_counters::rating_total.eq(article.rating_total),
+                    article_counters::rating_score.eq(article.rating_score),
+                )
             })
             .collect();
-        on_backend!(conn, |c| diesel::insert_into(article_view_counts::table).values(&counts).execute(c))?;
+        on_backend!(conn, |c| diesel::insert_into(article_counters::table).values(&counts).execute(c))?;
         let mut links: Vec<(i64, i64)> = Vec::with_capacity(ids.len() * 3);
         for (id, pick) in ids.iter().zip(picks) {
             let mut chosen: Vec<i64> = pick.iter().map(|p| tag_ids[(*p as usize) % tag_ids.len()]).collect();

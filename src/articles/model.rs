@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use self::revisions::{RevisionMeta, Snapshot};
 use crate::categories::model::{self as categories, CategorySummary};
-use crate::db::schema::{article_view_counts, articles, categories as category_rows, sources as source_rows};
+use crate::db::schema::{article_counters, articles, categories as category_rows, sources as source_rows};
 use crate::db::text::CheckedText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
@@ -109,11 +109,16 @@ pub struct ArticleRow {
     pub published_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub allow_rating: bool,
-    /// From `article_view_counts`: article rows are read joined with their counts.
-    #[diesel(select_expression = article_view_counts::view_count)]
-    #[diesel(select_expression_type = article_view_counts::view_count)]
+    /// From `article_counters`, as the ratings' count and total: article rows are read
+    /// joined with their counters.
+    #[diesel(select_expression = article_counters::view_count)]
+    #[diesel(select_expression_type = article_counters::view_count)]
     pub view_count: i64,
+    #[diesel(select_expression = article_counters::rating_count)]
+    #[diesel(select_expression_type = article_counters::rating_count)]
     pub rating_count: i64,
+    #[diesel(select_expression = article_counters::rating_total)]
+    #[diesel(select_expression_type = article_counters::rating_total)]
     pub rating_total: i64,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -229,7 +234,7 @@ pub(super) type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
 
 /// Articles joined with their view counts: what `ArticleRow`s are read from.
 pub(super) type ArticleRowQuery =
-    diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<articles::table, article_view_counts::table>, MultiBackend>;
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<articles::table, article_counters::table>, MultiBackend>;
 
 /// `$query` (any boxed query over `articles`, joined or not) narrowed to what `$audience`
 /// may see at `$now`; public articles published by `$until` (`$now` or earlier) only.
@@ -274,7 +279,7 @@ pub(super) fn rows_visible_to(audience: Audience, now: NaiveDateTime) -> Article
 
 /// `visible_until`, joined with the view counts, for reading `ArticleRow`s.
 pub(super) fn rows_visible_until(audience: Audience, now: NaiveDateTime, until: NaiveDateTime) -> ArticleRowQuery {
-    visible!(articles::table.inner_join(article_view_counts::table).into_boxed(), audience, now, until)
+    visible!(articles::table.inner_join(article_counters::table).into_boxed(), audience, now, until)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64, audience: Audience, now: NaiveDateTime) -> Result<Article, ApiError> {
@@ -320,7 +325,7 @@ fn find_one(
         };
     }
     let joined = articles::table
-        .inner_join(article_view_counts::table)
+        .inner_join(article_counters::table)
         .left_join(source_rows::table)
         .left_join(category_rows::table);
     let found = match (key, audience) {
@@ -406,8 +411,8 @@ pub fn create(
             Err(e) => return Err(e.into()),
         }
     };
-    on_backend!(conn, |c| diesel::insert_into(article_view_counts::table)
-        .values(article_view_counts::article_id.eq(id))
+    on_backend!(conn, |c| diesel::insert_into(article_counters::table)
+        .values(article_counters::article_id.eq(id))
         .execute(c))?;
     tags::set_for_article(conn, id, &write.tags)?;
     let article = current(conn, id)?;
@@ -673,9 +678,9 @@ pub fn find_many(
 /// Public articles by all-time views, most viewed first.
 pub fn most_viewed(conn: &mut DbConnection, limit: i64, now: NaiveDateTime) -> Result<Vec<Article>, ApiError> {
     let rows = rows_visible_to(Audience::Public, now)
-        .filter(article_view_counts::view_count.gt(0))
+        .filter(article_counters::view_count.gt(0))
         .select(ArticleRow::as_select())
-        .order((article_view_counts::view_count.desc(), article_view_counts::article_id.desc()))
+        .order((article_counters::view_count.desc(), article_counters::article_id.desc()))
         .limit(limit)
         .load(conn)?;
     embed(conn, rows)
@@ -691,16 +696,13 @@ pub fn add_views(conn: &mut DbConnection, views: &[(i64, i64)]) -> Result<(), Ap
     for batch in views.chunks(VIEW_BATCH) {
         let rows: Vec<_> = batch
             .iter()
-            .map(|(id, n)| (article_view_counts::article_id.eq(*id), article_view_counts::view_count.eq(*n)))
+            .map(|(id, n)| (article_counters::article_id.eq(*id), article_counters::view_count.eq(*n)))
             .collect();
-        on_backend!(conn, |c| diesel::insert_into(article_view_counts::table)
+        on_backend!(conn, |c| diesel::insert_into(article_counters::table)
             .values(&rows)
-            .on_conflict(article_view_counts::article_id)
+            .on_conflict(article_counters::article_id)
             .do_update()
-            .set(
-                article_view_counts::view_count
-                    .eq(article_view_counts::view_count + excluded(article_view_counts::view_count))
-            )
+            .set(article_counters::view_count.eq(article_counters::view_count + excluded(article_counters::view_count)))
             .execute(c))?;
     }
     Ok(())

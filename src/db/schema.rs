@@ -52,14 +52,11 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
         allow_rating -> Bool,
-        rating_count -> BigInt,
-        rating_total -> BigInt,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         search_title -> Text,
         search_body -> Text,
-        rating_score -> BigInt,
         revision -> BigInt,
         trashed_at -> Nullable<Timestamp>,
         live -> Bool,
@@ -77,9 +74,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    article_view_counts (article_id) {
+    article_counters (article_id) {
         article_id -> BigInt,
         view_count -> BigInt,
+        rating_count -> BigInt,
+        rating_total -> BigInt,
+        rating_score -> BigInt,
     }
 }
 
@@ -87,8 +87,8 @@ diesel::joinable!(articles -> sources (source_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
-diesel::joinable!(article_view_counts -> articles (article_id));
-diesel::allow_tables_to_appear_in_same_query!(sources, categories, tags, articles, article_tags, article_view_counts);
+diesel::joinable!(article_counters -> articles (article_id));
+diesel::allow_tables_to_appear_in_same_query!(sources, categories, tags, articles, article_tags, article_counters);
 
 diesel::table! {
     users (id) {

@@ -1,4 +1,4 @@
-//! Rows and queries of the `ratings` table, and the rating aggregate on `articles`.
+//! Rows and queries of the `ratings` table, and the rating aggregate in `article_counters`.
 //!
 //! Every write changes the rating and the article's `rating_count` / `rating_total`
 //! in one transaction with additive updates, so the aggregate is exact however many
@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::client::Reader;
 use crate::db::DbConnection;
-use crate::db::schema::{articles, ratings};
+use crate::db::schema::{article_counters, ratings};
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::pagination::Paging;
@@ -145,14 +145,15 @@ fn check_address_cap(
 }
 
 fn add_to_article(conn: &mut DbConnection, article_id: i64, count: i64, points: i64) -> Result<(), ApiError> {
-    let new_count = articles::rating_count + count;
-    let new_total = articles::rating_total + points;
-    diesel::update(articles::table.find(article_id))
+    use article_counters::{rating_count, rating_score, rating_total};
+    let new_count = rating_count + count;
+    let new_total = rating_total + points;
+    diesel::update(article_counters::table.find(article_id))
         .set((
-            articles::rating_count.eq(articles::rating_count + count),
-            articles::rating_total.eq(articles::rating_total + points),
+            rating_count.eq(rating_count + count),
+            rating_total.eq(rating_total + points),
             // The average times 1000, from the same new values, for sorting by rating.
-            articles::rating_score.eq(case_when(new_count.gt(0), new_total * 1000 / new_count).otherwise(0)),
+            rating_score.eq(case_when(new_count.gt(0), new_total * 1000 / new_count).otherwise(0)),
         ))
         .execute(conn)?;
     Ok(())

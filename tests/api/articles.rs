@@ -265,7 +265,7 @@ async fn put_replaces_patch_merges_and_delete_removes() {
     app.put(&path, &json!({"title": "x"})).await.assert_problem(404);
     app.patch(&path, &json!({"title": "x"})).await.assert_problem(404);
     assert_eq!(app.count_rows("article_tags"), 0, "tag links go with the article");
-    assert_eq!(app.count_rows("article_view_counts"), 0, "so does its view count");
+    assert_eq!(app.count_rows("article_counters"), 0, "so does its view count");
 }
 
 #[actix_web::test]

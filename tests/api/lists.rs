@@ -147,7 +147,7 @@ async fn every_filter_and_sort_works() {
             use diesel::prelude::*;
             for (views, title) in [(10, "An toàn giao thông"), (5, "Bình minh")] {
                 diesel::sql_query(format!(
-                    "UPDATE article_view_counts SET view_count = {views} \
+                    "UPDATE article_counters SET view_count = {views} \
                      WHERE article_id = (SELECT id FROM articles WHERE title = '{title}')"
                 ))
                 .execute(conn)?;
@@ -203,11 +203,14 @@ async fn cursors_walk_hundreds_of_articles_without_gaps_or_repeats() {
     app.db
         .write_blocking(|conn| {
             use diesel::prelude::*;
-            diesel::sql_query("UPDATE article_view_counts SET view_count = article_id % 7").execute(conn)?;
+            diesel::sql_query(
+                "UPDATE article_counters SET view_count = article_id % 7, rating_score = article_id % 5 * 1000",
+            )
+            .execute(conn)?;
             Ok(())
         })
         .unwrap();
-    for sort in ["-published_at", "title", "-view_count", "view_count", "updated_at"] {
+    for sort in ["-published_at", "title", "-view_count", "view_count", "-rating", "rating", "updated_at"] {
         let mut seen: Vec<i64> = Vec::new();
         let mut cursor = String::new();
         loop {

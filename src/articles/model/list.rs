@@ -15,7 +15,7 @@ use super::{
     rows_visible_until, visible_until,
 };
 use crate::db::DbConnection;
-use crate::db::schema::{article_tags, article_view_counts, articles, tags};
+use crate::db::schema::{article_counters, article_tags, articles, tags};
 use crate::error::ApiError;
 use crate::pagination::Paging;
 use crate::search::{Corpus, WordCounts};
@@ -313,9 +313,9 @@ macro_rules! article_columns {
             articles::published_at,
             articles::expires_at,
             articles::allow_rating,
-            article_view_counts::view_count,
-            articles::rating_count,
-            articles::rating_total,
+            article_counters::view_count,
+            article_counters::rating_count,
+            article_counters::rating_total,
             articles::created_by,
             articles::created_at,
             articles::updated_at,
@@ -387,11 +387,15 @@ fn order(query: ArticleRowQuery, sort: Sort, nulls_last: bool) -> ArticleRowQuer
         // The bound on the count, always true, lets SQLite walk the counts' index from the
         // top and stop at the page's end, where it would otherwise sort every public article.
         SortKey::ViewCount => by!(
-            query.filter(article_view_counts::view_count.ge(0)),
-            article_view_counts::view_count,
-            article_view_counts::article_id
+            query.filter(article_counters::view_count.ge(0)),
+            article_counters::view_count,
+            article_counters::article_id
         ),
-        SortKey::Rating => by!(articles::rating_score),
+        SortKey::Rating => by!(
+            query.filter(article_counters::rating_score.ge(0)),
+            article_counters::rating_score,
+            article_counters::article_id
+        ),
         // The folded title: Vietnamese letters sort with their base letter (Đ with D).
         SortKey::Title | SortKey::Relevance => by!(articles::search_title),
     }
@@ -432,9 +436,11 @@ fn after(query: ArticleRowQuery, sort: Sort, cursor: &Cursor, nulls_last: bool) 
         }
         (SortKey::UpdatedAt, CursorValue::Text(at)) => query.filter(beyond!("updated_at", Timestamp, time(at)?)),
         (SortKey::ViewCount, CursorValue::Number(n)) => {
-            query.filter(beyond!(columns "article_view_counts.view_count, article_view_counts.article_id", BigInt, *n))
+            query.filter(beyond!(columns "article_counters.view_count, article_counters.article_id", BigInt, *n))
         }
-        (SortKey::Rating, CursorValue::Number(n)) => query.filter(beyond!("rating_score", BigInt, *n)),
+        (SortKey::Rating, CursorValue::Number(n)) => {
+            query.filter(beyond!(columns "article_counters.rating_score, article_counters.article_id", BigInt, *n))
+        }
         (SortKey::Title, CursorValue::Text(title)) => query.filter(beyond!("search_title", Text, title.clone())),
         _ => return Err(invalid()),
     })
@@ -447,9 +453,9 @@ fn cursor_after(conn: &mut DbConnection, sort: Sort, last: &ArticleRow) -> Resul
         }
         SortKey::UpdatedAt => CursorValue::Text(last.updated_at.format(TIME_FORMAT).to_string()),
         SortKey::ViewCount => CursorValue::Number(last.view_count),
-        SortKey::Rating => {
-            CursorValue::Number(articles::table.find(last.id).select(articles::rating_score).first(conn)?)
-        }
+        SortKey::Rating => CursorValue::Number(
+            article_counters::table.find(last.id).select(article_counters::rating_score).first(conn)?,
+        ),
         SortKey::Title | SortKey::Relevance => {
             CursorValue::Text(articles::table.find(last.id).select(articles::search_title).first(conn)?)
         }
@@ -741,7 +747,7 @@ fn search(
     let next_cursor = (((skip + limit) as usize) < best_first.len())
         .then(|| Cursor { sort: sort.name().to_owned(), value: CursorValue::Number(skip + limit), id: 0 }.encode());
     let rows: Vec<ArticleRow> = articles::table
-        .inner_join(article_view_counts::table)
+        .inner_join(article_counters::table)
         .filter(articles::id.eq_any(&slice))
         .select(ArticleRow::as_select())
         .load(conn)?;
