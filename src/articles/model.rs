@@ -5,6 +5,7 @@ pub mod list;
 pub mod revisions;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -705,6 +706,22 @@ pub fn add_views(conn: &mut DbConnection, views: &[(i64, i64)]) -> Result<(), Ap
             .set(article_counters::view_count.eq(article_counters::view_count + excluded(article_counters::view_count)))
             .execute(c))?;
     }
+    Ok(())
+}
+
+/// Adds `count` ratings worth `points` (either may be negative) to the article's aggregate.
+pub fn add_ratings(conn: &mut DbConnection, article_id: i64, count: i64, points: i64) -> Result<(), ApiError> {
+    use article_counters::{rating_count, rating_score, rating_total};
+    let new_count = rating_count + count;
+    let new_total = rating_total + points;
+    diesel::update(article_counters::table.find(article_id))
+        .set((
+            rating_count.eq(rating_count + count),
+            rating_total.eq(rating_total + points),
+            // The average times 1000, from the same new values, for sorting by rating.
+            rating_score.eq(case_when(new_count.gt(0), new_total * 1000 / new_count).otherwise(0)),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

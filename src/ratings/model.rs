@@ -1,16 +1,17 @@
-//! Rows and queries of the `ratings` table, and the rating aggregate in `article_counters`.
+//! Rows and queries of the `ratings` table.
 //!
 //! Every write changes the rating and the article's `rating_count` / `rating_total`
 //! in one transaction with additive updates, so the aggregate is exact however many
 //! writers there are.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{case_when, count_star};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use crate::articles::model as articles;
 use crate::client::Reader;
 use crate::db::DbConnection;
-use crate::db::schema::{article_counters, ratings};
+use crate::db::schema::ratings;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::pagination::Paging;
@@ -93,7 +94,7 @@ fn rate_once(
                     ratings::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            add_to_article(conn, article_id, 0, i64::from(score - old_score))?;
+            articles::add_ratings(conn, article_id, 0, i64::from(score - old_score))?;
             Ok(Outcome::Changed)
         }
         None => {
@@ -111,7 +112,7 @@ fn rate_once(
                     ratings::updated_at.eq(now),
                 ))
                 .execute(c))?;
-            add_to_article(conn, article_id, 1, i64::from(score))?;
+            articles::add_ratings(conn, article_id, 1, i64::from(score))?;
             Ok(Outcome::Created)
         }
     }
@@ -141,21 +142,6 @@ fn check_address_cap(
             retry_after_seconds: 3600,
         });
     }
-    Ok(())
-}
-
-fn add_to_article(conn: &mut DbConnection, article_id: i64, count: i64, points: i64) -> Result<(), ApiError> {
-    use article_counters::{rating_count, rating_score, rating_total};
-    let new_count = rating_count + count;
-    let new_total = rating_total + points;
-    diesel::update(article_counters::table.find(article_id))
-        .set((
-            rating_count.eq(rating_count + count),
-            rating_total.eq(rating_total + points),
-            // The average times 1000, from the same new values, for sorting by rating.
-            rating_score.eq(case_when(new_count.gt(0), new_total * 1000 / new_count).otherwise(0)),
-        ))
-        .execute(conn)?;
     Ok(())
 }
 
@@ -224,6 +210,6 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<Rating, ApiError> {
         .optional()?
         .ok_or_else(|| ApiError::not_found("rating"))?;
     diesel::delete(ratings::table.find(id)).execute(conn)?;
-    add_to_article(conn, rating.article_id, -1, -i64::from(rating.score))?;
+    articles::add_ratings(conn, rating.article_id, -1, -i64::from(rating.score))?;
     Ok(rating)
 }
