@@ -110,8 +110,8 @@ pub struct ArticleRow {
     pub published_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub allow_rating: bool,
-    /// From `article_counters`, as the ratings' count and total: article rows are read
-    /// joined with their counters.
+    /// This and the ratings' count and total are read from `article_counters`, which
+    /// article rows are read joined with.
     #[diesel(select_expression = article_counters::view_count)]
     #[diesel(select_expression_type = article_counters::view_count)]
     pub view_count: i64,
@@ -233,7 +233,7 @@ pub enum Audience {
 /// Articles alone: for counting and for checking which ones a filter allows.
 pub(super) type ArticleQuery = articles::BoxedQuery<'static, MultiBackend>;
 
-/// Articles joined with their view counts: what `ArticleRow`s are read from.
+/// Articles joined with their readers' counters: what `ArticleRow`s are read from.
 pub(super) type ArticleRowQuery =
     diesel::dsl::IntoBoxed<'static, diesel::dsl::InnerJoin<articles::table, article_counters::table>, MultiBackend>;
 
@@ -273,12 +273,12 @@ pub(super) fn visible_until(audience: Audience, now: NaiveDateTime, until: Naive
     visible!(articles::table.into_boxed(), audience, now, until)
 }
 
-/// `visible_to`, joined with the view counts, for reading `ArticleRow`s.
+/// `visible_to`, joined with the readers' counters, for reading `ArticleRow`s.
 pub(super) fn rows_visible_to(audience: Audience, now: NaiveDateTime) -> ArticleRowQuery {
     rows_visible_until(audience, now, now)
 }
 
-/// `visible_until`, joined with the view counts, for reading `ArticleRow`s.
+/// `visible_until`, joined with the readers' counters, for reading `ArticleRow`s.
 pub(super) fn rows_visible_until(audience: Audience, now: NaiveDateTime, until: NaiveDateTime) -> ArticleRowQuery {
     visible!(articles::table.inner_join(article_counters::table).into_boxed(), audience, now, until)
 }

@@ -257,7 +257,7 @@ fn filtered(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> Ar
     narrowed!(visible_until(filter.audience.unwrap_or(Audience::Public), now, until), filter, now)
 }
 
-/// `filtered`, joined with the view counts, for reading the rows of a page.
+/// `filtered`, joined with the readers' counters, for reading the rows of a page.
 fn filtered_rows(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) -> ArticleRowQuery {
     narrowed!(rows_visible_until(filter.audience.unwrap_or(Audience::Public), now, until), filter, now)
 }
