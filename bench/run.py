@@ -536,7 +536,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="newsdesk-bench-")
     failures = []
     if options.only_webhooks:
-        print(render([], [], smoke, webhook_write_cost(binary, baseline_binary, workdir, smoke)))
+        print("\n".join(render_webhooks(webhook_write_cost(binary, baseline_binary, workdir, smoke))))
         return
     if options.only_replica:
         database = f"newsdesk_bench_{os.getpid()}"
@@ -1014,6 +1014,20 @@ def measure_baseline(baseline_binary, document_path, workdir, seconds, connectio
     return rps
 
 
+def render_webhooks(webhooks):
+    return ["## Webhooks: the cost of a write (SQLite)", "",
+            f"{webhooks['writes']} article edits in a row over one connection, {webhooks['rounds']} alternating "
+            "rounds with no subscription and with three (to a receiver on 127.0.0.1 that answers 200), median "
+            "round. The event and its three deliveries are stored in the edit's transaction; the worker "
+            "sends them meanwhile. Target: at most 1.2 x.", "",
+            "| subscriptions | mean ms per edit | ratio | deliveries arrived |", "|---|---:|---:|---:|",
+            f"| none | {webhooks['none_ms']:.2f} | 1.00 | |",
+            f"| three | {webhooks['three_ms']:.2f} | {webhooks['ratio']:.2f} | "
+            f"{webhooks['delivered']:,} of {webhooks['expected']:,} |",
+            f"| three, held (stored, not sent while timed) | {webhooks['held_ms']:.2f} | "
+            f"{webhooks['held_ratio']:.2f} | |", ""]
+
+
 def render(report, baselines, scaling, smoke, webhooks=None, media=None, replica=None, quality=None, soaks=None):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
                          text=True).stdout.strip()
@@ -1046,17 +1060,7 @@ def render(report, baselines, scaling, smoke, webhooks=None, media=None, replica
                 f"{row['search']['rps']:,.0f} | {row['search']['p99']:.2f} | {row['ready'] * 1000:.0f} |")
         out.append("")
     if webhooks:
-        out += ["## Webhooks: the cost of a write (SQLite)", "",
-                f"{webhooks['writes']} article edits in a row over one connection, {webhooks['rounds']} alternating "
-                "rounds with no subscription and with three (to a receiver on 127.0.0.1 that answers 200), median "
-                "round. The event and its three deliveries are stored in the edit's transaction; the worker "
-                "sends them meanwhile. Target: at most 1.2 x.", "",
-                "| subscriptions | mean ms per edit | ratio | deliveries arrived |", "|---|---:|---:|---:|",
-                f"| none | {webhooks['none_ms']:.2f} | 1.00 | |",
-                f"| three | {webhooks['three_ms']:.2f} | {webhooks['ratio']:.2f} | "
-                f"{webhooks['delivered']:,} of {webhooks['expected']:,} |",
-                f"| three, held (stored, not sent while timed) | {webhooks['held_ms']:.2f} | "
-                f"{webhooks['held_ratio']:.2f} | |", ""]
+        out += render_webhooks(webhooks)
     if soaks and soaks[0]:
         out += render_soak(*soaks)
     if quality:
