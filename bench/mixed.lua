@@ -4,16 +4,9 @@ local paths = {}
 local articles = 1000
 local counter = 0
 
--- Seeded from the kernel. A seed from the clock (seconds plus microseconds of CPU time)
--- can come out equal for wrk processes started seconds apart: one that did sent an earlier
--- scenario's readers' ratings again, answered 200 (replaced), not as new rows, and the
--- soak's check of acknowledged against written ratings counted them as lost.
-local function kernel_seed()
-  local urandom = assert(io.open("/dev/urandom", "rb"))
-  local a, b, c = urandom:read(3):byte(1, 3)
-  urandom:close()
-  return (a * 256 + b) * 256 + c
-end
+-- Seeded from the kernel (kernel_seed.lua, beside this script).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local kernel_seed = dofile(here .. "kernel_seed.lua")
 
 function init(args)
   for line in io.lines(args[1]) do
