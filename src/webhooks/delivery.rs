@@ -33,8 +33,9 @@ const RUN_LENGTH: i64 = 50;
 /// ...and the longest such a run goes on starting new sends: with the send timeout, it
 /// stays inside the claim's lease.
 const RUN_TIME: Duration = Duration::from_secs(10);
-/// How long a worker lets new events gather before it claims: a burst of edits goes out
-/// in runs, with one claim and one record per run rather than per edit.
+/// How long a worker lets new events gather before it claims, and, once it has caught up,
+/// before it records what it sent: a burst of edits goes out in runs, with one claim and
+/// one record per run rather than per edit.
 const GATHER: Duration = Duration::from_millis(20);
 /// Purges claimed at once; those for one front end go out as one request.
 const PURGES_AT_ONCE: i64 = 200;
@@ -165,6 +166,13 @@ async fn deliver_to(
                 break;
             }
         }
+        // Caught up with the events: let the next ones gather before recording this run,
+        // so that each record (a commit on the one writer) covers a run, not a delivery or two.
+        let caught_up = sent.len() < usize::try_from(RUN_LENGTH).unwrap_or(usize::MAX)
+            && sent.iter().all(|(_, _, verdict)| *verdict == Verdict::Delivered);
+        if caught_up {
+            actix_web::rt::time::sleep(GATHER).await;
+        }
         match settle(state, &endpoint, sent).await? {
             Some((current, next)) if current.active => (endpoint, due) = (current, next),
             _ => return Ok(()),
@@ -228,7 +236,8 @@ async fn send(
         }
     }
     answer.truncate(KEPT_ANSWER);
-    let text = String::from_utf8_lossy(&answer).trim_end_matches('\u{fffd}').to_owned();
+    // Without NUL characters, which PostgreSQL's text refuses.
+    let text = String::from_utf8_lossy(&answer).trim_end_matches('\u{fffd}').replace('\0', "");
     let verdict = match status.as_u16() {
         200..=299 => Verdict::Delivered,
         410 => Verdict::Gone,
@@ -284,28 +293,30 @@ async fn settle(
                     model::forget_failures(conn, id)?;
                 }
                 let mut disable_because = None;
+                let mut outcomes = Vec::with_capacity(sent.len());
                 for (delivery, attempt, verdict) in &sent {
                     let at = attempt.at;
-                    match verdict {
-                        Verdict::Delivered => model::record_attempt(conn, delivery.id, attempt, SUCCEEDED, at)?,
+                    let (status, next_attempt_at) = match verdict {
+                        Verdict::Delivered => (SUCCEEDED, at),
                         Verdict::Gone => {
-                            model::record_attempt(conn, delivery.id, attempt, FAILED, at)?;
                             model::count_failure(conn, id)?;
                             disable_because = Some("the endpoint answered 410 Gone".to_owned());
+                            (FAILED, at)
                         }
                         Verdict::Failed => {
-                            let (status, next) = match retry_delay(delivery.attempts + 1, base) {
-                                Some(delay) => (PENDING, at + delay),
-                                None => (FAILED, at),
-                            };
-                            model::record_attempt(conn, delivery.id, attempt, status, next)?;
                             let failures = model::count_failure(conn, id)?;
                             if i64::from(failures) >= i64::from(disable_after) {
                                 disable_because = Some(format!("{failures} failed delivery attempts in a row"));
                             }
+                            match retry_delay(delivery.attempts + 1, base) {
+                                Some(delay) => (PENDING, at + delay),
+                                None => (FAILED, at),
+                            }
                         }
-                    }
+                    };
+                    outcomes.push(model::Outcome { delivery_id: delivery.id, attempt, status, next_attempt_at });
                 }
+                model::record_attempts(conn, &outcomes)?;
                 let at = now();
                 if let Some(reason) = disable_because {
                     model::disable(conn, id, &reason, at)?;

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::DbConnection;
 use crate::db::schema::{cache_purges, webhook_deliveries, webhook_events, webhooks};
@@ -419,27 +419,59 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-/// Records an attempt: the delivery becomes `status`, due again at `next_attempt_at`
+/// An attempt and what it made of its delivery: `status`, due again at `next_attempt_at`
 /// while pending.
-pub fn record_attempt(
-    conn: &mut DbConnection,
-    delivery_id: i64,
-    attempt: &Attempt,
-    status: &str,
-    next_attempt_at: NaiveDateTime,
-) -> Result<(), ApiError> {
-    diesel::update(webhook_deliveries::table.find(delivery_id))
-        .set((
-            webhook_deliveries::status.eq(status),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::next_attempt_at.eq(next_attempt_at),
-            webhook_deliveries::last_attempt_at.eq(Some(attempt.at)),
-            webhook_deliveries::last_status_code.eq(attempt.status_code),
-            webhook_deliveries::last_duration_ms.eq(Some(attempt.duration_ms)),
-            webhook_deliveries::last_response.eq(&attempt.response),
-            webhook_deliveries::last_error.eq(&attempt.error),
-        ))
-        .execute(conn)?;
+pub struct Outcome<'a> {
+    pub delivery_id: i64,
+    pub attempt: &'a Attempt,
+    pub status: &'static str,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// Records a run of attempts in one statement: the run's outcomes go in as one JSON array,
+/// so that recording costs one statement per run rather than one per delivery.
+const RECORD_SQLITE: &str = "UPDATE webhook_deliveries SET status = o.value ->> 'status', attempts = attempts + 1,
+        next_attempt_at = o.value ->> 'next_attempt_at', last_attempt_at = o.value ->> 'at',
+        last_status_code = o.value ->> 'status_code', last_duration_ms = o.value ->> 'duration_ms',
+        last_response = o.value ->> 'response', last_error = o.value ->> 'error'
+    FROM json_each($1) AS o
+    WHERE webhook_deliveries.id = o.value ->> 'delivery_id'";
+const RECORD_POSTGRES: &str = "UPDATE webhook_deliveries AS d SET status = o.status, attempts = d.attempts + 1,
+        next_attempt_at = o.next_attempt_at, last_attempt_at = o.at, last_status_code = o.status_code,
+        last_duration_ms = o.duration_ms, last_response = o.response, last_error = o.error
+    FROM jsonb_to_recordset($1::jsonb) AS o(delivery_id bigint, status text, next_attempt_at timestamp,
+        at timestamp, status_code integer, duration_ms bigint, response text, error text)
+    WHERE d.id = o.delivery_id";
+
+/// How timestamps are written as text: the form Diesel binds them in on SQLite, which
+/// compares them as text, and which PostgreSQL reads as a `timestamp`.
+const TIMESTAMP_TEXT: &str = "%Y-%m-%d %H:%M:%S%.f";
+
+pub fn record_attempts(conn: &mut DbConnection, outcomes: &[Outcome]) -> Result<(), ApiError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|outcome| {
+            serde_json::json!({
+                "delivery_id": outcome.delivery_id,
+                "status": outcome.status,
+                "next_attempt_at": outcome.next_attempt_at.format(TIMESTAMP_TEXT).to_string(),
+                "at": outcome.attempt.at.format(TIMESTAMP_TEXT).to_string(),
+                "status_code": outcome.attempt.status_code,
+                "duration_ms": outcome.attempt.duration_ms,
+                "response": outcome.attempt.response,
+                "error": outcome.attempt.error,
+            })
+        })
+        .collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    let sql = match conn {
+        DbConnection::Postgres(_) => RECORD_POSTGRES,
+        DbConnection::Sqlite(_) => RECORD_SQLITE,
+    };
+    on_backend!(conn, |c| diesel::sql_query(sql).bind::<Text, _>(&rows).execute(c))?;
     Ok(())
 }
 

@@ -209,6 +209,9 @@ async fn deliveries_are_signed_by_the_standard_and_carry_the_change() {
     assert_eq!(list[0]["event_type"], "article.unpublished", "newest first");
     assert_eq!(list[0]["last_response"], "received");
     assert_eq!(list[0]["next_attempt_at"], Value::Null);
+    let attempted: Vec<&str> = list.iter().map(|d| d["last_attempt_at"].as_str().expect("when it was sent")).collect();
+    assert!(attempted.iter().all(|at| chrono::DateTime::parse_from_rfc3339(at).is_ok()), "{attempted:?}");
+    assert!(list.iter().all(|d| d["last_duration_ms"].is_u64()));
 }
 
 #[actix_web::test]
@@ -465,6 +468,10 @@ async fn failures_in_a_row_disable_the_endpoint_at_the_limit() {
     let pending = app.get_as_admin(&format!("/api/v1/webhooks/{}/deliveries?status=pending", hook["id"])).await;
     assert_eq!(pending.body["data"][0]["attempts"], 2, "the delivery waits for the endpoint to be on again");
     assert!(pending.body["data"][0]["last_error"].as_str().unwrap().contains("502"));
+    let time = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(pending.body["data"][0][field].as_str().unwrap()).expect("a timestamp")
+    };
+    assert!(time("next_attempt_at") > time("last_attempt_at"), "the retry waits after the last attempt");
     // On again: the failures are forgotten and what waited is sent.
     let on = app.patch(&format!("/api/v1/webhooks/{}", hook["id"]), &json!({"active": true})).await;
     assert_eq!(on.body["failures_in_a_row"], 0);
