@@ -428,8 +428,7 @@ pub struct Outcome<'a> {
     pub next_attempt_at: NaiveDateTime,
 }
 
-/// Records a run of attempts in one statement: the run's outcomes go in as one JSON array,
-/// so that recording costs one statement per run rather than one per delivery.
+/// The statement that records a run: its outcomes are one JSON array, an object each.
 const RECORD_SQLITE: &str = "UPDATE webhook_deliveries SET status = o.value ->> 'status', attempts = attempts + 1,
         next_attempt_at = o.value ->> 'next_attempt_at', last_attempt_at = o.value ->> 'at',
         last_status_code = o.value ->> 'status_code', last_duration_ms = o.value ->> 'duration_ms',
@@ -447,6 +446,8 @@ const RECORD_POSTGRES: &str = "UPDATE webhook_deliveries AS d SET status = o.sta
 /// compares them as text, and which PostgreSQL reads as a `timestamp`.
 const TIMESTAMP_TEXT: &str = "%Y-%m-%d %H:%M:%S%.f";
 
+/// Records a run of attempts in one statement, so that recording costs one statement per
+/// run rather than one per delivery.
 pub fn record_attempts(conn: &mut DbConnection, outcomes: &[Outcome]) -> Result<(), ApiError> {
     if outcomes.is_empty() {
         return Ok(());
