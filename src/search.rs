@@ -48,12 +48,8 @@ fn fold_char_anew(c: char) -> Option<char> {
 
 /// The folded form of `text`, words separated by single spaces.
 pub fn fold(text: &str) -> String {
-    fold_chars(text.chars(), text.len())
-}
-
-fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
-    let mut folded = String::with_capacity(capacity);
-    for c in chars.filter_map(fold_char) {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().filter_map(fold_char) {
         if c == ' ' {
             if !folded.ends_with(' ') && !folded.is_empty() {
                 folded.push(' ');
@@ -328,15 +324,35 @@ fn plain_chars(html: &str) -> impl Iterator<Item = char> + '_ {
     })
 }
 
-/// `snippet` of an HTML body's text. Most bodies a snippet is tried on do not hold the
-/// words (a title's phrase seldom is in the body): one fold of the HTML says so, before
-/// its text is made.
-pub fn html_snippet(html: &str, terms: &[String], width: usize) -> Option<String> {
-    let folded = fold_chars(plain_chars(html), html.len());
-    if !terms.iter().any(|term| holds_phrase(&folded, term)) {
-        return None;
+/// About `width` characters of an article around the first of `terms`, HTML-escaped,
+/// the matching words in `<mark>`: from its summary, else from its body's text, else from
+/// its title; from the title first when it has no summary (the title is then all a list
+/// shows of it). `folded_text` is its summary and body's text folded as stored for search
+/// (`search_body`): it says whether the body holds a term without folding the HTML, which
+/// most bodies do not (a title's phrase is seldom in the body).
+pub fn article_snippet(
+    title: &str,
+    summary: &str,
+    body_html: &str,
+    folded_text: &str,
+    terms: &[String],
+    width: usize,
+) -> Option<String> {
+    let from_title = || snippet(title, terms, width);
+    if summary.is_empty()
+        && let Some(found) = from_title()
+    {
+        return Some(found);
     }
-    marked_snippet(&plain_text(html), terms, width)
+    snippet(summary, terms, width)
+        .or_else(|| {
+            terms
+                .iter()
+                .any(|term| holds_phrase(folded_text, term))
+                .then(|| marked_snippet(&plain_text(body_html), terms, width))
+                .flatten()
+        })
+        .or_else(|| if summary.is_empty() { None } else { from_title() })
 }
 
 fn escape(text: &str) -> String {
@@ -526,13 +542,21 @@ mod tests {
     }
 
     #[test]
-    fn snippets_of_html_are_cut_from_its_text() {
+    fn article_snippets_come_from_the_summary_the_body_or_the_title() {
         let html = "<p>Mở đầu &amp; <b>Đồng Xoài</b></p><p>kết&nbsp;thúc, &lt;hết&gt;</p>";
-        let cut = html_snippet(html, &terms("dong xoai"), 80);
-        assert_eq!(cut, snippet(&plain_text(html), &terms("dong xoai"), 80));
-        assert!(cut.unwrap().contains("<mark>Đồng</mark> <mark>Xoài</mark>"));
-        assert_eq!(html_snippet(html, &terms("binh phuoc"), 80), None);
-        assert_eq!(fold_chars(plain_chars(html), 0), fold(&plain_text(html)));
+        let of = |title: &str, summary: &str, query: &str| {
+            let folded = fold(&format!("{summary} {}", plain_text(html)));
+            article_snippet(title, summary, html, &folded, &terms(query), 80)
+        };
+        let from_body = of("Tin Bình Phước", "Tóm tắt", "dong xoai");
+        assert_eq!(from_body, snippet(&plain_text(html), &terms("dong xoai"), 80));
+        assert!(from_body.unwrap().contains("<mark>Đồng</mark> <mark>Xoài</mark>"));
+        assert!(of("Tin Bình Phước", "Tóm tắt", "tom tat").unwrap().starts_with("<mark>Tóm</mark>"));
+        assert_eq!(of("Tin Bình Phước", "Tóm tắt", "binh phuoc").unwrap(), "Tin <mark>Bình</mark> <mark>Phước</mark>");
+        assert_eq!(of("Tin Đồng Xoài", "", "dong xoai").unwrap(), "Tin <mark>Đồng</mark> <mark>Xoài</mark>");
+        assert_eq!(of("Tin", "Tóm tắt", "ha noi"), None);
+        let unfolded = article_snippet("Tin", "Tóm tắt", html, "", &terms("dong xoai"), 80);
+        assert_eq!(unfolded, None, "the stored folded text says whether the body is read");
     }
 
     #[test]

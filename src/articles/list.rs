@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::model::list::{self as listing, Cursor, ListFilter, PageRequest, Sort};
-use super::model::{Article, Audience, Status};
+use super::model::list::{self as listing, Cursor, ListFilter, PageRequest, Shown, Sort};
+use super::model::{Audience, Status};
 use super::response::{ArticleResponse, last_modified};
 use crate::auth::{Permission, Viewer};
 use crate::caching;
@@ -200,8 +200,7 @@ pub async fn article_list(
             ListScope::Tag(slug) => format!("tag:{slug}"),
         }
     );
-    let with_body =
-        fields.as_ref().is_none_or(|names| names.iter().any(|name| name == "body_html" || name == "snippet"));
+    let shown = shown(fields.as_deref());
     let cached_total = state.list_counts.get(&count_key);
     let with_total = query.count.unwrap_or(true) && cached_total.is_none();
     let at = now();
@@ -229,7 +228,7 @@ pub async fn article_list(
             if let Some(slug) = category {
                 filter.category_ids = Some(categories::with_descendants(conn, &slug)?.unwrap_or_default());
             }
-            listing::list(conn, &filter, sort, &page, with_total, with_body, at)
+            listing::list(conn, &filter, sort, &page, with_total, shown, at)
         })
         .await?;
     let total = match (result.total, cached_total) {
@@ -242,13 +241,13 @@ pub async fn article_list(
     };
     let site = &state.site;
     let newest_change = result.articles.iter().map(|a| a.row.updated_at).max();
+    let mut snippets = result.snippets.into_iter();
     let data: Vec<serde_json::Value> = result
         .articles
         .into_iter()
         .map(|article| {
-            let snippet = terms.as_ref().and_then(|terms| search_snippet(&article, terms));
             let mut response = ArticleResponse::new(article, at, site);
-            response.snippet = snippet;
+            response.snippet = snippets.next().flatten();
             sparse(response, fields.as_deref())
         })
         .collect();
@@ -269,14 +268,15 @@ pub async fn article_list(
 const LIST_HEADERS: [header::HeaderName; 3] =
     [header::LAST_MODIFIED, header::HeaderName::from_static("x-total-count"), header::LINK];
 
-/// About 200 characters of the title, summary or body around the first match, with
-/// the matching words in `<mark>`.
-fn search_snippet(article: &Article, terms: &[String]) -> Option<String> {
-    search::snippet(&article.row.title, terms, 200)
-        .filter(|_| article.row.summary.is_empty())
-        .or_else(|| search::snippet(&article.row.summary, terms, 200))
-        .or_else(|| search::html_snippet(&article.row.body_html, terms, 200))
-        .or_else(|| search::snippet(&article.row.title, terms, 200))
+/// What of each article a page with `fields` (all when none) shows.
+fn shown(fields: Option<&[String]>) -> Shown {
+    let Some(fields) = fields else { return Shown::ALL };
+    let has = |name: &str| fields.iter().any(|field| field == name);
+    Shown {
+        body: has("body_html"),
+        embedded: ["source", "category", "tags", "cover_image"].into_iter().any(has),
+        snippet: has("snippet"),
+    }
 }
 
 /// The article as JSON, cut down to `fields` when given.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::xml::{self, Channel};
-use crate::articles::model::list::{self as listing, ListFilter, PageRequest, Sort};
+use crate::articles::model::list::{self as listing, ListFilter, PageRequest, Shown, Sort};
 use crate::articles::model::{Article, Audience};
 use crate::categories::model as categories;
 use crate::db::now;
@@ -18,6 +18,8 @@ use crate::state::AppState;
 
 /// Articles per feed.
 const FEED_LENGTH: i64 = 50;
+/// An entry shows the article's summary and category, not its body.
+const FEED_SHOWS: Shown = Shown { body: false, embedded: true, snippet: false };
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -42,7 +44,7 @@ async fn newest(state: &AppState, category: Option<String>) -> Result<(Vec<Artic
                 filter.category_ids = Some(ids);
             }
             let page = PageRequest::Numbered(Paging { page: 1, per_page: FEED_LENGTH });
-            Ok((listing::list(conn, &filter, Sort::NewestFirst, &page, false, false, at)?.articles, name))
+            Ok((listing::list(conn, &filter, Sort::NewestFirst, &page, false, FEED_SHOWS, at)?.articles, name))
         })
         .await
 }

@@ -291,6 +291,23 @@ async fn search_ignores_tone_marks_and_ranks_titles_first() {
             .contains("<mark>dân</mark> <mark>vận</mark> <mark>khéo</mark>")
     );
     assert_eq!(titles(&search("dong+xoai").await), ["Hội nghị tổng kết năm"]);
+    let snippets = |q: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.get(&format!("/api/v1/articles?q={q}&fields=title,snippet")).await;
+            assert_eq!(reply.status, 200, "{q}: {}", reply.body);
+            let data = reply.body["data"].as_array().unwrap().clone();
+            data.iter().map(|a| (a["title"].as_str().unwrap().to_owned(), a["snippet"].clone())).collect::<Vec<_>>()
+        }
+    };
+    let (_, from_body) = &snippets("dong+xoai").await[0];
+    assert!(from_body.as_str().unwrap().contains("ở <mark>Đồng</mark> <mark>Xoài</mark>."), "{from_body}");
+    let (_, from_summary) = &snippets("ve+sinh").await[0];
+    assert_eq!(from_summary, "Đoàn viên dọn <mark>vệ</mark> <mark>sinh</mark>.");
+    let (_, from_title) = &snippets("tong+ket").await[0];
+    assert_eq!(from_title, "Hội nghị <mark>tổng</mark> <mark>kết</mark> năm", "no summary: the title first");
+    let (_, title_at_last) = &snippets("thoi+tiet").await[0];
+    assert_eq!(title_at_last, "<mark>Thời</mark> <mark>tiết</mark>", "neither summary nor body holds it");
     assert_eq!(titles(&search("%C4%90%E1%BB%93ng+Xo%C3%A0i").await), ["Hội nghị tổng kết năm"]);
     assert_eq!(titles(&search("doan").await), ["Đoàn thanh niên ra quân"], "đ folds to d");
     assert_eq!(search("khong+co+gi").await.body["meta"]["total"], 0);
@@ -340,6 +357,10 @@ async fn sparse_fields_and_related_articles() {
     let bodies = app.get("/api/v1/articles?fields=id,body_html&sort=title").await;
     let body_of_main = bodies.body["data"].as_array().unwrap().iter().find(|a| a["id"] == main["id"]).unwrap();
     assert_eq!(body_of_main["body_html"], "<p>Thân bài</p>", "asked for, the body is read");
+    let embedded = app.get("/api/v1/articles?fields=id,category,tags&sort=title").await;
+    let main_embedded = embedded.body["data"].as_array().unwrap().iter().find(|a| a["id"] == main["id"]).unwrap();
+    assert_eq!(main_embedded["category"]["id"], category, "{main_embedded}");
+    assert_eq!(main_embedded["tags"][0]["slug"], "x");
     let unknown = app.get("/api/v1/articles?fields=id,password").await;
     assert_eq!(unknown.error_fields(), ["fields"]);
 
@@ -470,6 +491,11 @@ async fn a_page_costs_the_same_queries_whatever_its_size() {
     let large = queries_run(&app).await - before;
     assert_eq!(small, large, "queries for 5 articles: {small}, for 100: {large}");
     assert!(large <= 6, "{large} queries for a page");
+    let before = queries_run(&app).await;
+    let titles = app.get("/api/v1/articles?per_page=100&fields=id,title").await;
+    assert_eq!(titles.body["data"][99].as_object().unwrap().len(), 2);
+    let sparse = queries_run(&app).await - before;
+    assert!(sparse <= 2, "{sparse} queries for a page of titles: its rows (and its count), no sources or tags");
 }
 
 #[actix_web::test]

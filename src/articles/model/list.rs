@@ -187,6 +187,24 @@ pub struct ListResult {
     /// `None` when the count was not asked for.
     pub total: Option<i64>,
     pub next_cursor: Option<String>,
+    /// A search's snippet of each article (`crate::search::article_snippet`), when shown;
+    /// empty otherwise.
+    pub snippets: Vec<Option<String>>,
+}
+
+/// What a list shows of each article: a page asking for a few fields reads no more.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    /// `body_html`: without it a row is a few hundred bytes instead of kilobytes.
+    pub body: bool,
+    /// The source, category, tags and cover's media item, each read by a query of its own.
+    pub embedded: bool,
+    /// A search's snippet, cut from the title, the summary or the body.
+    pub snippet: bool,
+}
+
+impl Shown {
+    pub const ALL: Shown = Shown { body: true, embedded: true, snippet: true };
 }
 
 /// Whether the list can hold articles without `published_at` (drafts).
@@ -262,20 +280,18 @@ fn filtered_rows(filter: &ListFilter, now: NaiveDateTime, until: NaiveDateTime) 
     narrowed!(rows_visible_until(filter.audience.unwrap_or(Audience::Public), now, until), filter, now)
 }
 
-/// One page of the articles matching `filter`, in `sort` order.
-/// `with_body`: whether the caller shows `body_html`; without it each row is a few hundred
-/// bytes instead of kilobytes.
+/// One page of the articles matching `filter`, in `sort` order, with what of them is `shown`.
 pub fn list(
     conn: &mut DbConnection,
     filter: &ListFilter,
     sort: Sort,
     page: &PageRequest,
     with_total: bool,
-    with_body: bool,
+    shown: Shown,
     now: NaiveDateTime,
 ) -> Result<ListResult, ApiError> {
-    if let Some(terms) = &filter.search {
-        return search(conn, filter, terms, sort, page, with_total, now);
+    if filter.search.is_some() {
+        return search(conn, filter, sort, page, with_total, shown, now);
     }
     let total = if with_total { Some(filtered(filter, now, now).count().get_result(conn)?) } else { None };
     // Newest first, the page after a cursor holds only articles published before it: that
@@ -288,8 +304,8 @@ pub fn list(
         _ => now,
     };
     let query = filtered_rows(filter, now, until);
-    let (articles, next_cursor) = page_of(conn, query, sort, page, nulls_last(filter), with_body)?;
-    Ok(ListResult { articles, total, next_cursor })
+    let (articles, next_cursor) = page_of(conn, query, sort, page, nulls_last(filter), shown)?;
+    Ok(ListResult { articles, total, next_cursor, snippets: Vec::new() })
 }
 
 /// `ArticleRow`'s columns in the order of its fields, with `$body` in place of `body_html`.
@@ -336,7 +352,7 @@ fn page_of(
     sort: Sort,
     page: &PageRequest,
     nulls_last: bool,
-    with_body: bool,
+    shown: Shown,
 ) -> Result<(Vec<Article>, Option<String>), ApiError> {
     let mut query = order(query, sort, nulls_last);
     match page {
@@ -346,7 +362,7 @@ fn page_of(
     }
     let limit = page.limit();
     // One more than asked tells whether there is a next page.
-    let body = sql::<Text>(if with_body { "articles.body_html" } else { "''" });
+    let body = sql::<Text>(if shown.body || shown.snippet { "articles.body_html" } else { "''" });
     let mut rows: Vec<ArticleRow> = query.select(article_columns!(body)).limit(limit + 1).load(conn)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
@@ -354,7 +370,18 @@ fn page_of(
     } else {
         None
     };
-    Ok((embed(conn, rows)?, next_cursor))
+    Ok((articles_of(conn, rows, shown)?, next_cursor))
+}
+
+/// The articles of `rows`, with their source, category, tags and cover's item if `shown`.
+fn articles_of(conn: &mut DbConnection, rows: Vec<ArticleRow>, shown: Shown) -> Result<Vec<Article>, ApiError> {
+    if shown.embedded {
+        return embed(conn, rows);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Article { row, source: None, category: None, tags: Vec::new(), cover_media: None })
+        .collect())
 }
 
 /// `nulls_last`: staff lists hold undated drafts, which come last either way; public
@@ -694,12 +721,13 @@ fn matches(conn: &mut DbConnection, terms: &[String], scope: Scope, ranked: bool
 fn search(
     conn: &mut DbConnection,
     filter: &ListFilter,
-    terms: &[String],
     sort: Sort,
     page: &PageRequest,
     with_total: bool,
+    shown: Shown,
     now: NaiveDateTime,
 ) -> Result<ListResult, ApiError> {
+    let terms = filter.search.as_deref().unwrap_or_default();
     let counts = filter.word_counts.clone().unwrap_or_default();
     let mut matches = Matches::new(conn, terms, &counts)?;
     let unsearched = ListFilter { search: None, ..filter.clone() };
@@ -711,8 +739,9 @@ fn search(
             None
         };
         let matching = filtered_rows(&unsearched, now, now).filter(articles::id.eq_any(ranked));
-        let (articles, next_cursor) = page_of(conn, matching, sort, page, nulls_last(filter), true)?;
-        return Ok(ListResult { articles, total, next_cursor });
+        let (articles, next_cursor) = page_of(conn, matching, sort, page, nulls_last(filter), shown)?;
+        let snippets = snippets(conn, &articles, terms, shown)?;
+        return Ok(ListResult { articles, total, next_cursor, snippets });
     }
     let skip = match page {
         PageRequest::Numbered(paging) => paging.offset(),
@@ -751,9 +780,38 @@ fn search(
         .filter(articles::id.eq_any(&slice))
         .select(ArticleRow::as_select())
         .load(conn)?;
-    let mut found = embed(conn, rows)?;
+    let mut found = articles_of(conn, rows, shown)?;
     found.sort_by_key(|a| slice.iter().position(|id| *id == a.row.id));
-    Ok(ListResult { articles: found, total: with_total.then_some(best_first.len() as i64), next_cursor })
+    let snippets = snippets(conn, &found, terms, shown)?;
+    Ok(ListResult { articles: found, total: with_total.then_some(best_first.len() as i64), next_cursor, snippets })
+}
+
+/// Each article's snippet for a search of `terms`, if `shown`: about 200 characters around
+/// the first match (`crate::search::article_snippet`).
+fn snippets(
+    conn: &mut DbConnection,
+    found: &[Article],
+    terms: &[String],
+    shown: Shown,
+) -> Result<Vec<Option<String>>, ApiError> {
+    if !shown.snippet {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = found.iter().map(|article| article.row.id).collect();
+    let folded: std::collections::HashMap<i64, String> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((articles::id, articles::search_body))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(found
+        .iter()
+        .map(|article| {
+            let row = &article.row;
+            let folded = folded.get(&row.id).map_or("", String::as_str);
+            crate::search::article_snippet(&row.title, &row.summary, &row.body_html, folded, terms, 200)
+        })
+        .collect())
 }
 
 /// Public articles sharing the category or a tag of `article`, newest first.
