@@ -287,20 +287,35 @@ fn holds_in_order(text: &str, sequence: &str) -> bool {
 /// The text of sanitized HTML: tags dropped, the common entities decoded.
 pub fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
-    // Runs of white space (tags count as one) become one space, none at either end.
-    let mut space = false;
-    for c in plain_chars(html) {
-        if c.is_whitespace() {
-            space = !text.is_empty();
-        } else {
-            if space {
-                text.push(' ');
-                space = false;
-            }
-            text.push(c);
-        }
-    }
+    text.extend(text_chars(html));
     text
+}
+
+/// `plain_text`, character by character: runs of white space (tags count as one) become
+/// one space, none at either end.
+fn text_chars(html: &str) -> impl Iterator<Item = char> + '_ {
+    let mut chars = plain_chars(html);
+    let mut started = false;
+    let mut after_space: Option<char> = None;
+    std::iter::from_fn(move || {
+        if let Some(c) = after_space.take() {
+            return Some(c);
+        }
+        let mut space = false;
+        let c = loop {
+            let c = chars.next()?;
+            if !c.is_whitespace() {
+                break c;
+            }
+            space = true;
+        };
+        if space && started {
+            after_space = Some(c);
+            return Some(' ');
+        }
+        started = true;
+        Some(c)
+    })
 }
 
 /// The characters of `html` as text: each tag one space, the entities the sanitizer
@@ -349,7 +364,7 @@ pub fn article_snippet(
             terms
                 .iter()
                 .any(|term| holds_phrase(folded_text, term))
-                .then(|| marked_snippet(&plain_text(body_html), terms, width))
+                .then(|| marked_snippet(text_chars(body_html), terms, width))
                 .flatten()
         })
         .or_else(|| if summary.is_empty() { None } else { from_title() })
@@ -368,23 +383,51 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
     if !terms.iter().any(|term| holds_phrase(&folded_text, term)) {
         return None;
     }
-    marked_snippet(text, terms, width)
+    marked_snippet(text.chars(), terms, width)
+}
+
+/// A text read only as far as a snippet needs (a body's is usually in its first lines):
+/// its characters, and the folded ones with the position of the character each comes
+/// from (marks fold to nothing).
+struct Reading<I> {
+    source: I,
+    chars: Vec<char>,
+    folded: Vec<(usize, char)>,
+}
+
+impl<I: Iterator<Item = char>> Reading<I> {
+    /// Reads one more character; false at the end of the text.
+    fn read(&mut self) -> bool {
+        let Some(c) = self.source.next() else { return false };
+        if let Some(folded) = fold_char(c) {
+            self.folded.push((self.chars.len(), folded));
+        }
+        self.chars.push(c);
+        true
+    }
+
+    /// Reads on until `n` characters are folded, or to the end.
+    fn fold_to(&mut self, n: usize) {
+        while self.folded.len() < n && self.read() {}
+    }
+
+    /// Reads on until `n` characters are read, or to the end.
+    fn read_to(&mut self, n: usize) {
+        while self.chars.len() < n && self.read() {}
+    }
 }
 
 /// `snippet` of a text already known to hold one of `terms` somewhere.
-fn marked_snippet(text: &str, terms: &[String], width: usize) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    // The folded text, one entry per original character (marks fold to nothing), folded
-    // only as far as the matching reads: a body's snippet is usually in its first lines.
-    let mut unfolded = chars.iter().enumerate().filter_map(|(i, c)| fold_char(*c).map(|f| (i, f)));
-    let mut folded: Vec<(usize, char)> = Vec::new();
+fn marked_snippet(text: impl Iterator<Item = char>, terms: &[String], width: usize) -> Option<String> {
+    let mut text = Reading { source: text, chars: Vec::new(), folded: Vec::new() };
     let terms: Vec<Vec<char>> = terms.iter().map(|t| t.chars().collect()).collect();
     let longest = terms.iter().map(Vec::len).max().unwrap_or(0);
     let slack = width / 4;
     let mut matches: Vec<(usize, usize)> = Vec::new();
     for start in 0.. {
         // Every term tested here, and the character after it.
-        folded.extend(unfolded.by_ref().take((start + longest + 1).saturating_sub(folded.len())));
+        text.fold_to(start + longest + 1);
+        let folded = &text.folded;
         if start >= folded.len() {
             break;
         }
@@ -395,24 +438,30 @@ fn marked_snippet(text: &str, terms: &[String], width: usize) -> Option<String> 
         if matches.first().is_some_and(|(first, _)| folded[start].0 > first + width + slack) {
             break;
         }
-        for term in &terms {
+        let found = terms.iter().find_map(|term| {
             let end = start + term.len();
             let fits = end <= folded.len() && folded[start..end].iter().map(|(_, c)| *c).eq(term.iter().copied());
-            if fits && (end == folded.len() || folded[end].1 == ' ') {
-                let last = folded[end - 1].0;
-                // Keep the combining marks that follow the last letter inside the mark.
-                let mut stop = last + 1;
-                while stop < chars.len() && is_combining_mark(chars[stop]) {
-                    stop += 1;
+            (fits && (end == folded.len() || folded[end].1 == ' ')).then(|| (folded[start].0, folded[end - 1].0))
+        });
+        if let Some((first, last)) = found {
+            // Keep the combining marks that follow the last letter inside the mark.
+            let mut stop = last + 1;
+            loop {
+                text.read_to(stop + 1);
+                if !text.chars.get(stop).is_some_and(|c| is_combining_mark(*c)) {
+                    break;
                 }
-                matches.push((folded[start].0, stop));
-                break;
+                stop += 1;
             }
+            matches.push((first, stop));
         }
     }
     let first = matches.first()?.0;
-    // Both ends move to a word boundary, unless the word is too long to wait for.
+    // Both ends move to a word boundary, unless the word is too long to wait for; one
+    // character past the window says whether the text goes on.
     let from = first.saturating_sub(width / 3);
+    text.read_to(from + width + slack + 1);
+    let chars = &text.chars;
     let from = (from.saturating_sub(slack)..=from).rev().find(|&i| i == 0 || chars[i - 1] == ' ').unwrap_or(from);
     let to = (from + width).min(chars.len());
     let to = (to..=(to + slack).min(chars.len())).find(|&i| i == chars.len() || chars[i] == ' ').unwrap_or(to);
