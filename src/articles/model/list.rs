@@ -740,7 +740,8 @@ fn search(
         };
         let matching = filtered_rows(&unsearched, now, now).filter(articles::id.eq_any(ranked));
         let (articles, next_cursor) = page_of(conn, matching, sort, page, nulls_last(filter), shown)?;
-        let snippets = snippets(conn, &articles, terms, shown)?;
+        let folded = if shown.snippet { folded_texts(conn, &articles)? } else { FoldedTexts::new() };
+        let snippets = snippets(&articles, &folded, terms, shown);
         return Ok(ListResult { articles, total, next_cursor, snippets });
     }
     let skip = match page {
@@ -775,43 +776,54 @@ fn search(
     let slice: Vec<i64> = best_first.iter().skip(skip as usize).take(limit as usize).copied().collect();
     let next_cursor = (((skip + limit) as usize) < best_first.len())
         .then(|| Cursor { sort: sort.name().to_owned(), value: CursorValue::Number(skip + limit), id: 0 }.encode());
-    let rows: Vec<ArticleRow> = articles::table
+    // The folded texts come with the rows: snippets look at them before the bodies.
+    let (rows, folded): (Vec<ArticleRow>, FoldedTexts) = articles::table
         .inner_join(article_counters::table)
         .filter(articles::id.eq_any(&slice))
-        .select(ArticleRow::as_select())
-        .load(conn)?;
+        .select((
+            article_columns!(sql::<Text>(if shown.body || shown.snippet { "articles.body_html" } else { "''" })),
+            sql::<Text>(if shown.snippet { "articles.search_body" } else { "''" }),
+        ))
+        .load::<(ArticleRow, String)>(conn)?
+        .into_iter()
+        .map(|(row, folded)| {
+            let id = row.id;
+            (row, (id, folded))
+        })
+        .unzip();
     let mut found = articles_of(conn, rows, shown)?;
     found.sort_by_key(|a| slice.iter().position(|id| *id == a.row.id));
-    let snippets = snippets(conn, &found, terms, shown)?;
+    let snippets = snippets(&found, &folded, terms, shown);
     Ok(ListResult { articles: found, total: with_total.then_some(best_first.len() as i64), next_cursor, snippets })
 }
 
-/// Each article's snippet for a search of `terms`, if `shown`: about 200 characters around
-/// the first match (`crate::search::article_snippet`).
-fn snippets(
-    conn: &mut DbConnection,
-    found: &[Article],
-    terms: &[String],
-    shown: Shown,
-) -> Result<Vec<Option<String>>, ApiError> {
-    if !shown.snippet {
-        return Ok(Vec::new());
-    }
+/// Articles' summaries and bodies' text folded as stored for search (`search_body`), by id.
+type FoldedTexts = std::collections::HashMap<i64, String>;
+
+fn folded_texts(conn: &mut DbConnection, found: &[Article]) -> Result<FoldedTexts, ApiError> {
     let ids: Vec<i64> = found.iter().map(|article| article.row.id).collect();
-    let folded: std::collections::HashMap<i64, String> = articles::table
+    Ok(articles::table
         .filter(articles::id.eq_any(ids))
         .select((articles::id, articles::search_body))
         .load::<(i64, String)>(conn)?
         .into_iter()
-        .collect();
-    Ok(found
+        .collect())
+}
+
+/// Each article's snippet for a search of `terms`, if `shown`: about 200 characters around
+/// the first match (`crate::search::article_snippet`).
+fn snippets(found: &[Article], folded: &FoldedTexts, terms: &[String], shown: Shown) -> Vec<Option<String>> {
+    if !shown.snippet {
+        return Vec::new();
+    }
+    found
         .iter()
         .map(|article| {
             let row = &article.row;
             let folded = folded.get(&row.id).map_or("", String::as_str);
             crate::search::article_snippet(&row.title, &row.summary, &row.body_html, folded, terms, 200)
         })
-        .collect())
+        .collect()
 }
 
 /// Public articles sharing the category or a tag of `article`, newest first.
