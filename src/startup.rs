@@ -176,13 +176,7 @@ fn app_with_spec() -> (
 /// passes are made here only, not by each worker building its routes: they took a
 /// third of the start-up.
 pub fn openapi_document() -> OpenApi {
-    let mut document = app_with_spec().1;
-    openapi::plain_header_parameters(&mut document);
-    openapi::referenced_list_items(&mut document);
-    openapi::sparse_article_list_items(&mut document);
-    openapi::cache_headers(&mut document);
-    openapi::public_security(&mut document);
-    document
+    openapi::finish(app_with_spec().1)
 }
 
 pub fn openapi_json() -> String {
@@ -371,7 +365,8 @@ fn cors(origins: &[String]) -> Cors {
 /// Every documented path with the methods it answers, to tell "no such resource" (404)
 /// from "not with this method" (405) once no route matched.
 static DOCUMENTED_ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|| {
-    openapi_document()
+    app_with_spec()
+        .1
         .paths
         .paths
         .iter()

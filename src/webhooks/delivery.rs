@@ -3,6 +3,7 @@
 //! work), sends it, and records the outcome; a crash mid-send leaves the claim to expire
 //! and the delivery to be sent again: at least once, never lost.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -99,8 +100,10 @@ fn delivery_client(allow_private: bool) -> reqwest::Client {
     builder.build().expect("the webhook HTTP client builds")
 }
 
+/// The HTTP clients are made at the first piece of work, not at start-up: making one reads
+/// the system's certificates, a few milliseconds a server just started has better uses for.
 async fn deliver_forever(state: AppState) {
-    let client = delivery_client(state.settings.webhook_allow_private);
+    let client = OnceCell::new();
     let slots = Arc::new(Semaphore::new(ENDPOINTS_AT_ONCE));
     loop {
         let worked = deliver_round(&state, &client, &slots).await.unwrap_or_else(|e| {
@@ -114,7 +117,11 @@ async fn deliver_forever(state: AppState) {
 /// Claims endpoints with a due delivery, as many as there are free slots, and starts
 /// delivering to each on its own: a slow endpoint holds its slot, never the others'
 /// deliveries. True when it claimed any.
-async fn deliver_round(state: &AppState, client: &reqwest::Client, slots: &Arc<Semaphore>) -> Result<bool, ApiError> {
+async fn deliver_round(
+    state: &AppState,
+    client: &OnceCell<reqwest::Client>,
+    slots: &Arc<Semaphore>,
+) -> Result<bool, ApiError> {
     let free = slots.available_permits();
     let at = now();
     if free == 0 || !state.db.read(move |conn| model::any_due(conn, at)).await? {
@@ -125,7 +132,8 @@ async fn deliver_round(state: &AppState, client: &reqwest::Client, slots: &Arc<S
     let worked = !claims.is_empty();
     for (endpoint, due) in claims {
         let Ok(slot) = slots.clone().acquire_owned().await else { break };
-        let (state, client) = (state.clone(), client.clone());
+        let client = client.get_or_init(|| delivery_client(state.settings.webhook_allow_private)).clone();
+        let state = state.clone();
         actix_web::rt::spawn(async move {
             if let Err(e) = deliver_to(&state, &client, endpoint, due).await {
                 log::error!("webhook delivery failed, will retry: {}", e.describe());
@@ -338,14 +346,18 @@ async fn settle(
     }
 }
 
-async fn purge_forever(state: AppState) {
+fn purge_client() -> reqwest::Client {
     install_tls_provider();
-    let client = reqwest::Client::builder()
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
         .no_proxy()
         .build()
-        .expect("the purge HTTP client builds");
+        .expect("the purge HTTP client builds")
+}
+
+async fn purge_forever(state: AppState) {
+    let client = OnceCell::new();
     loop {
         let worked = purge_round(&state, &client).await.unwrap_or_else(|e| {
             log::error!("cache purges failed, will retry: {}", e.describe());
@@ -356,7 +368,7 @@ async fn purge_forever(state: AppState) {
 }
 
 /// Sends the due purges, one `PURGE` per front end with all their keys; true when it did work.
-async fn purge_round(state: &AppState, client: &reqwest::Client) -> Result<bool, ApiError> {
+async fn purge_round(state: &AppState, client: &OnceCell<reqwest::Client>) -> Result<bool, ApiError> {
     let at = now();
     if !state.db.read(move |conn| model::any_purge_due(conn, at)).await? {
         return Ok(false);
@@ -372,6 +384,7 @@ async fn purge_round(state: &AppState, client: &reqwest::Client) -> Result<bool,
             None => fronts.push((purge.front_end.clone(), vec![purge])),
         }
     }
+    let client = client.get_or_init(purge_client);
     for (front, rows) in fronts {
         let mut keys: Vec<&str> = rows.iter().flat_map(|row| row.cache_keys.split(' ')).collect();
         keys.sort_unstable();
