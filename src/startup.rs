@@ -1,7 +1,7 @@
 //! The one place that builds the application: routes, middleware, server.
 
 use std::net::TcpListener;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -180,7 +180,11 @@ pub fn openapi_document() -> OpenApi {
 }
 
 pub fn openapi_json() -> String {
-    let mut json = openapi_document().to_pretty_json().expect("the OpenAPI document always serializes");
+    document_json(&openapi_document())
+}
+
+fn document_json(document: &OpenApi) -> String {
+    let mut json = document.to_pretty_json().expect("the OpenAPI document always serializes");
     json.push('\n');
     json
 }
@@ -205,13 +209,18 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     // Asked once: rendering an access line costs, and is skipped when it would be dropped.
     let access_log = log::log_enabled!(target: ACCESS_LOG, log::Level::Info);
     // The document is made once and shared: each worker registering the routes makes one
-    // too, and drops it at once (see `crate::memory`).
-    let document = web::Bytes::from(openapi_json());
+    // too, and drops it at once (see `crate::memory`). The table that tells 404 from 405 is
+    // made from it here rather than by the first unmatched request, on a worker's thread.
+    let openapi = openapi_document();
+    let documented_routes = Data::new(DocumentedRoutes::of(&openapi));
+    let document = web::Bytes::from(document_json(&openapi));
+    drop(openapi);
     let mut server = HttpServer::new(move || {
         let app = app_with_spec().0;
         crate::memory::give_back_freed();
         let document = document.clone();
         app.app_data(state.clone())
+            .app_data(documented_routes.clone())
             .app_data(body_limit)
             .app_data(path_config())
             .service(web::redirect("/docs", "/docs/"))
@@ -364,33 +373,37 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Every documented path with the methods it answers, to tell "no such resource" (404)
 /// from "not with this method" (405) once no route matched.
-static DOCUMENTED_ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|| {
-    app_with_spec()
-        .1
-        .paths
-        .paths
-        .iter()
-        .map(|(path, item)| {
-            let operations = [
-                ("GET", &item.get),
-                ("PUT", &item.put),
-                ("POST", &item.post),
-                ("DELETE", &item.delete),
-                ("PATCH", &item.patch),
-            ];
-            let mut methods: Vec<&str> =
-                operations.into_iter().filter(|(_, op)| op.is_some()).map(|(method, _)| method).collect();
-            if methods.contains(&"GET") {
-                methods.push("HEAD");
-            }
-            (ResourceDef::new(path.as_str()), methods)
-        })
-        .collect()
-});
+struct DocumentedRoutes(Vec<(ResourceDef, Vec<&'static str>)>);
 
-async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+impl DocumentedRoutes {
+    fn of(document: &OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let operations = [
+                    ("GET", &item.get),
+                    ("PUT", &item.put),
+                    ("POST", &item.post),
+                    ("DELETE", &item.delete),
+                    ("PATCH", &item.patch),
+                ];
+                let mut methods: Vec<&str> =
+                    operations.into_iter().filter(|(_, op)| op.is_some()).map(|(method, _)| method).collect();
+                if methods.contains(&"GET") {
+                    methods.push("HEAD");
+                }
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+}
+
+async fn no_route(req: HttpRequest, documented: Data<DocumentedRoutes>) -> Result<HttpResponse, ApiError> {
     let matching: Vec<&(ResourceDef, Vec<&str>)> =
-        DOCUMENTED_ROUTES.iter().filter(|(resource, _)| resource.is_match(req.path())).collect();
+        documented.0.iter().filter(|(resource, _)| resource.is_match(req.path())).collect();
     // A fixed path (`/articles/top`) is not also an instance of a template (`/articles/{id}`).
     let exact: Vec<_> =
         matching.iter().copied().filter(|(resource, _)| !resource.pattern().is_some_and(|p| p.contains('{'))).collect();
