@@ -4,6 +4,7 @@ Run through bench/run.sh, which builds the binaries first.
 """
 
 import argparse
+import atexit
 import base64
 import json
 import os
@@ -31,6 +32,17 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+# Servers started and not yet stopped: a run that fails midway stops them on its way out,
+# so that the next run does not find their ports taken.
+RUNNING = set()
+
+
+@atexit.register
+def stop_leftover_servers():
+    for server in list(RUNNING):
+        server.process.kill()
+
+
 class Server:
     """A newsdesk or baseline process on a port, with its peak memory."""
 
@@ -43,6 +55,7 @@ class Server:
                 raise RuntimeError(f"port {port} is already taken; stop whatever listens there first")
         started = time.monotonic()
         self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        RUNNING.add(self)
         self.ready_seconds = self.wait_ready(started)
 
     def wait_ready(self, started):
@@ -88,6 +101,7 @@ class Server:
         return 0.0
 
     def stop(self):
+        RUNNING.discard(self)
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
