@@ -244,8 +244,10 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn state(req: &HttpRequest) -> AppState {
-    req.app_data::<Data<AppState>>().expect("the app state is registered").get_ref().clone()
+/// The shared state, by its handle: cloning the state itself would count up and down every
+/// one of its parts for each request.
+fn state(req: &HttpRequest) -> Data<AppState> {
+    req.app_data::<Data<AppState>>().expect("the app state is registered").clone()
 }
 
 impl FromRequest for Principal {
